@@ -1,0 +1,103 @@
+"""``function``: call the student's function on public and hidden cases.
+
+Expected results are literal (``expect``) or computed by the reference solution
+on the same inputs; inputs may be seeded random arrays, so hidden cases need
+not be typed by hand and every re-grade is identical. Credit is proportional to
+the weighted cases passed, unless the item is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grader.checks import GradeContext, base_item, expected_check, item_result, judge, \
+    literal_misconceptions, matching_misconception
+from grader.compare import compare, short_repr
+from grader.models import Case, Item, ItemResult, Misconception, Task, TaskOutcome
+from grader.rubric import CASE, MISCONCEPTION, TOLERANCE
+
+_DOTTED = {"type": "string", "pattern": r"^[A-Za-z_][\w]*\.[A-Za-z_][\w]*$"}
+
+
+class FunctionCheck:
+    schema = {
+        "required": ["module", "name", "cases"],
+        "properties": {
+            "cases": {"type": "object", "additionalProperties": False, "minProperties": 1,
+                      "properties": {"public": {"type": "array", "items": CASE},
+                                     "hidden": {"type": "array", "items": CASE}}},
+            "reference": {**_DOTTED, "description": "module.function computing expected "
+                                                    "results (default: module.name)"},
+            "accept_reference": {"type": "array", "items": _DOTTED,
+                                 "description": "reference functions whose results are also "
+                                                "accepted"},
+            "all_or_nothing": {"type": "boolean"},
+            "tolerance": TOLERANCE,
+            "timeout": {"type": "number", "exclusiveMinimum": 0},
+            "misconceptions": {"type": "array", "items": MISCONCEPTION}}}
+
+    def build(self, raw: dict, ctx: Any, path: list) -> Item:
+        reference = raw.get("reference", f"{raw['module']}.{raw['name']}")
+        cases: list[Case] = []
+        raw_cases = [(c, hidden, i) for hidden in (False, True)
+                     for i, c in enumerate(raw["cases"].get("hidden" if hidden else "public", []))]
+        if not raw_cases:
+            raise ctx.error(path + ["cases"], "at least one case is required")
+        for case, hidden, i in raw_cases:
+            here = path + ["cases", "hidden" if hidden else "public", i]
+            if any(c.name == case["name"] for c in cases):
+                raise ctx.error(here + ["name"], f"duplicate case name {case['name']!r}")
+            args = tuple(ctx.value(case.get("args", []), here + ["args"]))
+            kwargs = ctx.value(case.get("kwargs", {}), here + ["kwargs"])
+            if "expect" in case:
+                expected = ctx.value(case["expect"], here + ["expect"])
+            elif ctx.reference.folder is None and "reference" not in raw:
+                raise ctx.error(here + ["expect"], "required (the rubric has no reference "
+                                                   "solution to compute it)")
+            else:
+                expected = ctx.reference_function(reference, path + ["reference"])(args, kwargs)
+            alternatives = [ctx.value(a, here + ["accept", j])
+                            for j, a in enumerate(case.get("accept", []))]
+            alternatives += [ctx.reference_function(d, path + ["accept_reference", j])(args, kwargs)
+                             for j, d in enumerate(raw.get("accept_reference", []))]
+            cases.append(Case(case["name"], hidden=hidden, weight=float(case.get("weight", 1.0)),
+                              args=args, kwargs=kwargs, expected=expected,
+                              alternatives=tuple(alternatives), hint=case.get("hint", "")))
+        misconceptions = []
+        for m, raw_m in zip(literal_misconceptions(raw, ctx, path),
+                            raw.get("misconceptions", [])):
+            if "reference" in raw_m:
+                fn = ctx.reference_function(raw_m["reference"], path + ["misconceptions"])
+                m = Misconception(m.id, m.hint, m.answers,
+                                  {c.name: fn(c.args, c.kwargs) for c in cases}, m.nonfinite)
+            misconceptions.append(m)
+        return Item(cases=tuple(cases), misconceptions=tuple(misconceptions),
+                    all_or_nothing=bool(raw.get("all_or_nothing")),
+                    **base_item(raw, ctx, path))
+
+    def tasks(self, item: Item) -> list[Task]:
+        return [Task(f"{item.id}#{i}", item.module, item.name, call=True, args=c.args,
+                     kwargs=c.kwargs, timeout=item.timeout, group=item.id)
+                for i, c in enumerate(item.cases)]
+
+    def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],
+              ctx: GradeContext) -> ItemResult:
+        def equal(expected: Any, value: Any) -> bool:
+            return compare(expected, value, item.tolerance) is None
+
+        results, used = [], []
+        for i, case in enumerate(item.cases):
+            outcome = outcomes[f"{item.id}#{i}"]
+            used.append(outcome)
+            results.append(judge(
+                item, case, outcome, call_text(item.name, case),
+                expected_check(case, item.tolerance),
+                lambda v, case=case: matching_misconception(item, case, v, equal)))
+        return item_result(item, results, used)
+
+
+def call_text(name: str, case: Case) -> str:
+    parts = [short_repr(a, 120) for a in case.args]
+    parts += [f"{k}={short_repr(v, 120)}" for k, v in case.kwargs.items()]
+    return f"{name}({', '.join(parts)})"

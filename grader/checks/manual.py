@@ -1,0 +1,35 @@
+"""``manual``: points graded by hand. The student's answer (if the item names one) is
+fetched so whoever grades sees it in the report and the manual-grades template."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grader.checks import GradeContext, base_item
+from grader.compare import short_repr
+from grader.models import Item, ItemResult, Status, Task, TaskOutcome
+
+
+class ManualCheck:
+    schema = {"properties": {"rubric": {"type": "string",
+                                        "description": "guidance for whoever grades by hand"}}}
+
+    def build(self, raw: dict, ctx: Any, path: list) -> Item:
+        return Item(options={"guidance": raw.get("rubric", "")}, **base_item(raw, ctx, path))
+
+    def tasks(self, item: Item) -> list[Task]:
+        if not (item.module and item.name):
+            return []
+        return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,
+                     group=item.id)]
+
+    def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],
+              ctx: GradeContext) -> ItemResult:
+        outcome = outcomes.get(item.id)
+        if outcome is None:
+            return ItemResult(item)
+        if outcome.status is Status.PASSED:
+            value = outcome.value
+            return ItemResult(item, answer=value if isinstance(value, str) else short_repr(value))
+        return ItemResult(item, answer="", error=f"no answer found: {outcome.error_message}")

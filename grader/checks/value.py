@@ -1,0 +1,57 @@
+"""``value``: a module-level constant (number, string, bool, list, array) checked once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grader.checks import GradeContext, base_item, expected_check, item_result, judge, \
+    literal_misconceptions, matching_misconception
+from grader.compare import compare
+from grader.models import Case, Item, ItemResult, Task, TaskOutcome
+from grader.rubric import MISCONCEPTION, TOLERANCE
+
+NORMALIZE = ["strip", "casefold", "collapse_space", "strip_quotes"]
+
+
+class ValueCheck:
+    schema = {
+        "required": ["module", "name"],
+        "properties": {
+            "expect": {"description": "the answer; omit to read it from the reference"},
+            "accept": {"type": "array", "description": "other accepted answers"},
+            "normalize": {"type": "array", "items": {"enum": NORMALIZE},
+                          "description": "how strings are normalised before comparing"},
+            "tolerance": TOLERANCE,
+            "timeout": {"type": "number", "exclusiveMinimum": 0},
+            "misconceptions": {"type": "array", "items": MISCONCEPTION}}}
+
+    def build(self, raw: dict, ctx: Any, path: list) -> Item:
+        if "expect" in raw:
+            expected = ctx.value(raw["expect"], path + ["expect"])
+        else:
+            expected = ctx.reference_value(f"{raw['module']}.{raw['name']}", path + ["expect"])
+        accept = tuple(ctx.value(a, path + ["accept", i])
+                       for i, a in enumerate(raw.get("accept", [])))
+        case = Case(raw["name"], hidden=bool(raw.get("hidden")), expected=expected,
+                    alternatives=accept)
+        normalize = tuple(raw.get("normalize", ["strip", "casefold", "collapse_space"]))
+        return Item(cases=(case,), misconceptions=literal_misconceptions(raw, ctx, path),
+                    options={"normalize": normalize}, **base_item(raw, ctx, path))
+
+    def tasks(self, item: Item) -> list[Task]:
+        return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,
+                     group=item.id)]
+
+    def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],
+              ctx: GradeContext) -> ItemResult:
+        outcome, case = outcomes[item.id], item.cases[0]
+        normalize = item.options["normalize"]
+
+        def equal(expected: Any, value: Any) -> bool:
+            return compare(expected, value, item.tolerance, normalize) is None
+
+        result = judge(item, case, outcome, item.name,
+                       expected_check(case, item.tolerance, normalize),
+                       lambda v: matching_misconception(item, case, v, equal))
+        return item_result(item, [result], [outcome])

@@ -1,0 +1,327 @@
+"""Executors: run a submission's tasks in worker processes and collect plain outcomes.
+
+``SubprocessExecutor`` starts one fresh worker process per submission (and a
+fresh one again after a step times out or the worker dies, for the steps that
+remain), so one student's code never shares a process with another's, nor with
+the grader. New executors (a warm fork server, a container) plug in through
+``executors()`` without touching the rest of the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from grader import wire
+from grader.models import Limits, Status, Task, TaskOutcome
+from grader.submission import copy_tree
+
+GRACE = 1.0  # seconds the grader waits beyond the worker's own alarm before killing it
+STARTUP = 10.0  # extra allowance for the first step of a worker: interpreter and numpy start-up
+MAX_LINE = 96 * 2**20
+
+# The worker is started with -I (no user site, no PYTHON* variables, no cwd on
+# sys.path), so the grader's package folder is handed over explicitly.
+_BOOT = "import sys; sys.path.append({path!r}); from grader.worker import main; main()"
+
+# Environment variables the worker keeps; everything else (tokens, keys) is dropped.
+_KEEP_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What an executor returns for one submission."""
+
+    outcomes: dict[str, TaskOutcome]  # by task id; every task has one
+    warnings: tuple[str, ...] = ()
+
+
+class Executor(Protocol):
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run: ...
+
+
+@dataclass
+class _Step:
+    id: str
+    op: str  # "import", "get" or "call"
+    module: str
+    timeout: float
+    task: Task | None = None
+
+    def as_json(self) -> dict:
+        step = {"id": self.id, "op": self.op, "module": self.module, "timeout": self.timeout}
+        if self.task is not None:
+            step["name"], step["group"] = self.task.name, self.task.group
+            if self.task.call:
+                step["args"] = wire.encode(list(self.task.args))
+                step["kwargs"] = wire.encode(dict(self.task.kwargs))
+        return step
+
+
+def _plan(tasks: Sequence[Task], limits: Limits) -> list[_Step]:
+    """Each module's import step, then its tasks, in the order the tasks came."""
+    steps: list[_Step] = []
+    imported: set[str] = set()
+    for task in tasks:
+        if task.module not in imported:
+            imported.add(task.module)
+            steps.append(_Step(f"import:{task.module}", "import", task.module,
+                               limits.import_timeout))
+        steps.append(_Step(task.id, "call" if task.call else "get", task.module, task.timeout,
+                           task))
+    return steps
+
+
+class SubprocessExecutor:
+    """One fresh ``python -I`` worker per submission, limits applied inside it."""
+
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
+        outcomes: dict[str, TaskOutcome] = {}
+        with tempfile.TemporaryDirectory(prefix="grader-") as private_dir:
+            private = Path(private_dir)
+            workdir = private / "submission"
+            warnings = copy_tree(root, workdir)
+            deadline = time.monotonic() + limits.submission_timeout
+            remaining = list(tasks)
+            while remaining:
+                _WorkerSession(workdir, private, limits, deadline).run(
+                    _plan(remaining, limits), outcomes)
+                remaining = [t for t in remaining if t.id not in outcomes]
+        return Run(outcomes, tuple(warnings))
+
+
+class _WorkerSession:
+    """One worker process working through a plan until it finishes, hangs or dies."""
+
+    def __init__(self, workdir: Path, private: Path, limits: Limits, deadline: float):
+        self.workdir, self.private, self.limits, self.deadline = workdir, private, limits, deadline
+
+    def run(self, steps: list[_Step], outcomes: dict[str, TaskOutcome]) -> None:
+        import_replies: dict[str, dict] = {}
+        read_fd, write_fd = os.pipe()
+        stderr_path = self.private / "stderr.txt"
+        plan = {"root": str(self.workdir), "steps": [s.as_json() for s in steps],
+                "limits": {"memory_mb": self.limits.memory_mb,
+                           "output_chars": self.limits.output_chars}}
+        with open(stderr_path, "wb") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOT.format(path=_grader_parent()), str(write_fd)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+                cwd=self.workdir, env=_worker_env(self.private), pass_fds=(write_fd,),
+                start_new_session=True)
+        os.close(write_fd)
+        lines = _LineReader(read_fd)
+        try:
+            try:
+                proc.stdin.write(json.dumps(plan).encode())
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            for index, step in enumerate(steps):
+                allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
+                wait_until = min(time.monotonic() + allowance, self.deadline)
+                line = lines.next(wait_until)
+                if line is None:
+                    self._stopped(step, steps[index:], proc, stderr_path, import_replies,
+                                  outcomes, over_budget=time.monotonic() >= self.deadline)
+                    return
+                reply = _parse_reply(line, step.id)
+                if step.op == "import":
+                    import_replies[step.module] = reply
+                elif step.task is not None:
+                    outcomes[step.id] = _outcome(step.task, reply,
+                                                 import_replies.get(step.module))
+        finally:
+            _kill(proc)
+            lines.close()
+
+    def _stopped(self, step: _Step, rest: list[_Step], proc: subprocess.Popen,
+                 stderr_path: Path, import_replies: dict, outcomes: dict,
+                 over_budget: bool) -> None:
+        """The worker hung or died at ``step``: record why, and skip what depends on it."""
+        alive = proc.poll() is None
+        _kill(proc)
+        if over_budget:
+            why = (Status.TIMEOUT, "time limit", "the submission ran out of its total time "
+                   f"({self.limits.submission_timeout:g} s)")
+            for s in rest:
+                if s.task is not None:
+                    outcomes[s.id] = TaskOutcome(s.id, Status.NOT_RUN if s is not step
+                                                 else Status.TIMEOUT, error_type=why[1],
+                                                 error_message=why[2])
+            return
+        if alive:
+            status, kind = Status.TIMEOUT, "timeout"
+            message = (f"importing {step.module}.py took longer than {step.timeout:g} s "
+                       "(an endless loop or a long computation at module level?)"
+                       if step.op == "import" else
+                       f"the call did not finish within {step.timeout:g} s")
+        else:
+            status, kind = Status.CRASHED, "crash"
+            message = _death_message(proc.returncode, stderr_path, self.private)
+            if step.op == "import":
+                message = f"importing {step.module}.py {message}"
+        if step.task is not None:
+            outcomes[step.id] = TaskOutcome(step.id, status, error_type=kind,
+                                            error_message=message)
+        # What depended on this step cannot be trusted to behave better: skip it.
+        group = step.task.group if step.task is not None else None
+        for s in rest[1:]:
+            if s.task is None:
+                continue
+            if step.op == "import" and s.module == step.module:
+                outcomes[s.id] = TaskOutcome(s.id, status, error_type=kind,
+                                             error_message=message)
+            elif group and s.task.group == group:
+                outcomes[s.id] = TaskOutcome(
+                    s.id, Status.NOT_RUN, error_type="skipped",
+                    error_message=f"not run: an earlier case {'timed out' if alive else 'crashed'}")
+
+
+def _outcome(task: Task, reply: dict, import_reply: dict | None) -> TaskOutcome:
+    """Turn the worker's JSON reply into a trusted TaskOutcome."""
+    if import_reply is not None and import_reply.get("status") != "ok":
+        return _import_failure(task, import_reply)
+    if reply.get("status") == "skipped":
+        return TaskOutcome(task.id, Status.NOT_RUN, error_type="skipped",
+                           error_message="not run: an earlier case timed out")
+    status = {"ok": Status.PASSED, "error": Status.ERROR, "timeout": Status.TIMEOUT}.get(
+        reply.get("status"), Status.CRASHED)
+    value = None
+    if status is Status.PASSED:
+        try:
+            value = wire.decode(reply.get("value"))
+        except wire.WireError as e:
+            status, reply = Status.CRASHED, {"error_type": "bad reply",
+                                             "error_message": f"the worker sent malformed data ({e})"}
+    if status is Status.TIMEOUT:
+        reply = {**reply, "error_type": "timeout",
+                 "error_message": f"the call did not finish within {task.timeout:g} s"}
+    return TaskOutcome(task.id, status, value=value,
+                       error_type=_text(reply.get("error_type"), 200),
+                       error_message=_text(reply.get("error_message"), 2000),
+                       traceback=_text(reply.get("traceback"), 6000),
+                       output=_text(reply.get("output"), 20000))
+
+
+def _import_failure(task: Task, reply: dict) -> TaskOutcome:
+    """Every task of a module that did not import gets the import's own story."""
+    module = f"{task.module}.py"
+    if reply.get("status") == "timeout":
+        return TaskOutcome(task.id, Status.TIMEOUT, error_type="import timeout",
+                           error_message=f"importing {module} did not finish in time (an endless "
+                                         "loop or a long computation at module level?)",
+                           output=_text(reply.get("output"), 20000))
+    kind, message = _text(reply.get("error_type"), 200), _text(reply.get("error_message"), 2000)
+    if kind == "missing module":
+        return TaskOutcome(task.id, Status.ERROR, error_type=kind, error_message=message)
+    return TaskOutcome(task.id, Status.ERROR, error_type="import failed",
+                       error_message=f"{module} could not be imported: {kind}: {message}",
+                       traceback=_text(reply.get("traceback"), 6000),
+                       output=_text(reply.get("output"), 20000))
+
+
+def _text(value: object, cap: int) -> str:
+    return value[:cap] if type(value) is str else ""
+
+
+def _parse_reply(line: bytes, step_id: str) -> dict:
+    try:
+        reply = json.loads(line)
+    except (ValueError, RecursionError):
+        reply = None
+    if type(reply) is not dict or reply.get("id") != step_id:
+        return {"status": "crashed", "error_type": "bad reply",
+                "error_message": "the worker's reply was garbled (did the code write to the "
+                                 "grader's channel?)"}
+    return reply
+
+
+def _death_message(returncode: int | None, stderr_path: Path, private: Path) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        what = {"SIGSEGV": "crashed with a segmentation fault",
+                "SIGKILL": "was killed (out of memory or CPU time?)",
+                "SIGXCPU": "ran out of CPU time", "SIGABRT": "aborted",
+                "SIGXFSZ": "wrote a file larger than allowed"}.get(name, f"was killed by {name}")
+    else:
+        what = f"ended the process (exit code {returncode}, e.g. os._exit) before finishing"
+    try:
+        tail = stderr_path.read_bytes()[-1500:].decode("utf-8", "replace")
+    except OSError:
+        tail = ""
+    tail = tail.replace(str(private / "submission") + "/", "").strip()
+    return f"{what}" + (f"\n{tail}" if "Fatal Python error" in tail else "")
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the worker's whole process group (it runs in its own session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+class _LineReader:
+    """Reads newline-terminated lines from a pipe with a deadline (no threads)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buffer = fd, bytearray()
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(fd, selectors.EVENT_READ)
+        self.eof = False
+
+    def next(self, deadline: float) -> bytes | None:
+        """The next line, or None on timeout or end of stream."""
+        while True:
+            end = self.buffer.find(b"\n")
+            if end >= 0:
+                line = bytes(self.buffer[:end])
+                del self.buffer[:end + 1]
+                return line
+            if self.eof or len(self.buffer) > MAX_LINE:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.selector.select(left):
+                return None
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                self.eof = True
+            self.buffer += chunk
+
+    def close(self) -> None:
+        self.selector.close()
+        os.close(self.fd)
+
+
+def _grader_parent() -> str:
+    return str(Path(__file__).resolve().parent.parent)
+
+
+def _worker_env(private: Path) -> dict[str, str]:
+    env = {k: os.environ[k] for k in _KEEP_ENV if k in os.environ}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update(HOME=str(private), TMPDIR=str(private), PYTHONHASHSEED="0",
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+def executors() -> dict[str, type]:
+    """Executor classes by name: the built-ins plus any registered under ``grader.executors``."""
+    from grader.plugins import load
+
+    return load("grader.executors", {"subprocess": SubprocessExecutor})

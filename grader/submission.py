@@ -1,0 +1,285 @@
+"""Finding and opening student submissions: a folder of modules, or a .zip of one.
+
+Zips come from students, so they are treated as hostile. Every member name is
+checked before anything is written (zip slip), sizes are capped both as declared
+and as actually decompressed (zip bombs), symlinks are never created, and files
+are written by hand instead of with ``extractall``. A problem that makes a
+submission ungradable is a ``SubmissionError``; anything merely skipped becomes a
+warning for the report.
+"""
+
+from __future__ import annotations
+
+import lzma
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.errors import SubmissionError
+
+_MODULE_SUFFIXES = (".py", ".ipynb")
+_MACOS_FOLDER = "__MACOSX"
+_MACOS_FILE = ".DS_Store"
+_NOT_COPIED_FOLDERS = frozenset({"__pycache__", ".git"})
+_DRIVE_LETTER = re.compile(r"[A-Za-z]:")
+_ENCRYPTED_FLAG = 0x1
+_CHUNK_BYTES = 64 * 1024
+# What a damaged zip raises while being read: zipfile's own error, a truncated file,
+# a broken compressed stream (bz2 reports it as OSError), or an unsupported method.
+_CORRUPT_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's submission, ready to be copied into a worker's private folder."""
+
+    name: str  # folder name, or zip file name without ``.zip``
+    source: Path  # what the user gave
+    root: Path  # the folder holding the modules
+    warnings: tuple[str, ...] = ()  # plain-words notes for the report
+
+
+@dataclass(frozen=True)
+class TreeLimits:
+    """Caps on a submission's total uncompressed size and file count (zip bombs, stray data)."""
+
+    max_bytes: int = 50 * 2**20
+    max_files: int = 2000
+
+
+@dataclass(frozen=True)
+class _ExtractionPlan:
+    """A zip's members after every check passed, so a hostile zip leaves nothing on disk."""
+
+    files: tuple[tuple[zipfile.ZipInfo, PurePosixPath], ...]
+    folders: frozenset[PurePosixPath]
+    warnings: tuple[str, ...]
+
+
+def open_submission(path: Path, scratch: Path, limits: TreeLimits = TreeLimits()) -> Submission:
+    """Open a submission folder as is, or extract a submission zip into a fresh folder under
+    ``scratch``."""
+    if not path.exists():
+        raise SubmissionError(str(path), "does not exist")
+    if path.is_dir():
+        root = path.resolve()
+        _require_python_files(path, root)
+        return Submission(name=root.name, source=path, root=root)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return _open_zip(path, scratch, limits)
+    raise SubmissionError(str(path), "is neither a folder nor a .zip file")
+
+
+def copy_tree(src: Path, dst: Path, limits: TreeLimits = TreeLimits()) -> tuple[str, ...]:
+    """Copy a submission folder into a worker's private folder; return warnings for the report.
+
+    Only regular files and folders are copied: a symlink could let student code read
+    (or a later stage follow) anything on the grading machine. ``dst`` is created if
+    needed and may be left half-filled when a limit is hit; the caller owns it.
+    """
+    if not src.is_dir():
+        raise SubmissionError(str(src), "is not a folder")
+    warnings: list[str] = []
+    file_count = total_bytes = 0
+    dst.mkdir(parents=True, exist_ok=True)
+    pending = [(src, dst, "")]  # (source folder, target folder, relative path prefix)
+    while pending:
+        source_folder, target_folder, prefix = pending.pop()
+        for entry in _scan(src, source_folder, prefix):
+            relative = prefix + entry.name
+            if entry.is_symlink():
+                warnings.append(f"skipped symlink {relative!r}")
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name not in _NOT_COPIED_FOLDERS:
+                    (target_folder / entry.name).mkdir(exist_ok=True)
+                    pending.append((Path(entry.path), target_folder / entry.name, relative + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                file_count += 1
+                total_bytes += entry.stat(follow_symlinks=False).st_size
+                _check_limits(src, file_count, total_bytes, limits)
+                _copy_file(src, entry, target_folder / entry.name, relative)
+            else:
+                warnings.append(f"skipped special file {relative!r}")
+    return tuple(sorted(warnings))
+
+
+def discover(root: Path) -> list[Path]:
+    """The submissions in a batch folder: its visible sub-folders and .zip files, by name.
+
+    Names starting with ``.`` or ``_`` are skipped, which also drops macOS ``._x.zip``
+    litter and folders such as ``__MACOSX``.
+    """
+    if not root.exists():
+        raise SubmissionError(str(root), "does not exist")
+    if not root.is_dir():
+        raise SubmissionError(str(root), "is not a folder")
+    found = [
+        child
+        for child in root.iterdir()
+        if not child.name.startswith((".", "_"))
+        and (child.is_dir() or (child.is_file() and child.suffix.lower() == ".zip"))
+    ]
+    return sorted(found, key=lambda child: child.name)
+
+
+def _open_zip(path: Path, scratch: Path, limits: TreeLimits) -> Submission:
+    try:
+        archive = zipfile.ZipFile(path)
+    except _CORRUPT_ZIP_ERRORS as error:
+        raise SubmissionError(str(path), f"is not a readable zip file ({error})") from error
+    with archive:
+        plan = _plan_extraction(path, archive, limits)
+        scratch.mkdir(parents=True, exist_ok=True)
+        extraction = Path(tempfile.mkdtemp(prefix=f"{path.stem}-", dir=scratch)).resolve()
+        try:
+            _extract(path, archive, plan, extraction, limits)
+            root = _descend_into_lone_folder(extraction)
+            _require_python_files(path, root)
+        except BaseException:
+            shutil.rmtree(extraction, ignore_errors=True)
+            raise
+    return Submission(name=path.stem, source=path, root=root, warnings=plan.warnings)
+
+
+def _plan_extraction(source: Path, archive: zipfile.ZipFile, limits: TreeLimits) -> _ExtractionPlan:
+    """Check every member (names, encryption, declared sizes) before writing anything."""
+    files: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+    folders: set[PurePosixPath] = set()
+    warnings: list[str] = []
+    for info in archive.infolist():
+        relative = _member_path(source, info.filename)
+        if relative is None or relative.parts[0] == _MACOS_FOLDER or relative.name == _MACOS_FILE:
+            continue
+        if info.flag_bits & _ENCRYPTED_FLAG:
+            raise SubmissionError(
+                str(source),
+                f"member {info.filename!r} is encrypted; zip it again without a password",
+            )
+        if stat.S_ISLNK(info.external_attr >> 16):
+            warnings.append(f"skipped symlink {info.filename!r} inside the zip")
+        elif info.filename.endswith(("/", "\\")):
+            folders.add(relative)
+        else:
+            files.append((info, relative))
+            folders.update(relative.parents[:-1])  # every parent except "." itself
+    if not files:
+        raise SubmissionError(str(source), "the zip is empty")
+    clashes = folders.intersection(relative for _, relative in files)
+    if clashes:
+        raise SubmissionError(
+            str(source), f"member {str(min(clashes))!r} is both a file and a folder"
+        )
+    declared_bytes = sum(info.file_size for info, _ in files)
+    _check_limits(source, len(files), declared_bytes, limits)
+    return _ExtractionPlan(tuple(files), frozenset(folders), tuple(warnings))
+
+
+def _member_path(source: Path, name: str) -> PurePosixPath | None:
+    """The member's path inside the extraction folder, or None for a bare ``./``.
+
+    Backslashes count as separators (Windows tools write them), so ``..\\evil.py`` is
+    caught too. One unsafe name rejects the whole zip: it was built to attack.
+    """
+    normalized = name.replace("\\", "/")
+    parts = [part for part in normalized.split("/") if part not in ("", ".")]
+    if normalized.startswith("/") or _DRIVE_LETTER.match(normalized) or ".." in parts:
+        raise SubmissionError(
+            str(source), f"member {name!r} would be written outside the extraction folder"
+        )
+    return PurePosixPath(*parts) if parts else None
+
+
+def _extract(
+    source: Path,
+    archive: zipfile.ZipFile,
+    plan: _ExtractionPlan,
+    target: Path,
+    limits: TreeLimits,
+) -> None:
+    for folder in sorted(plan.folders):  # parents sort before their children
+        (target / folder).mkdir(exist_ok=True)
+        (target / folder).chmod(0o755)
+    written = 0
+    for info, relative in plan.files:
+        destination = target / relative
+        with destination.open("wb") as out:
+            for chunk in _member_chunks(source, archive, info):
+                # Counted for real: the declared sizes checked so far could be forged.
+                written += len(chunk)
+                _check_limits(source, len(plan.files), written, limits)
+                out.write(chunk)
+        destination.chmod(0o644)
+
+
+def _member_chunks(
+    source: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo
+) -> Iterator[bytes]:
+    """Stream a member; a damaged one becomes a SubmissionError naming it."""
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_CHUNK_BYTES):
+                yield chunk
+    except _CORRUPT_ZIP_ERRORS as error:
+        raise SubmissionError(
+            str(source), f"member {info.filename!r} is corrupt ({error})"
+        ) from error
+
+
+def _descend_into_lone_folder(extraction: Path) -> Path:
+    """Students usually zip their folder rather than its contents: look inside it."""
+    entries = list(extraction.iterdir())
+    folders = [entry for entry in entries if entry.is_dir()]
+    has_modules = any(entry.suffix in _MODULE_SUFFIXES for entry in entries if entry.is_file())
+    return folders[0] if len(folders) == 1 and not has_modules else extraction
+
+
+def _require_python_files(source: Path, root: Path) -> None:
+    for _, _, filenames in os.walk(root):
+        if any(filename.endswith(_MODULE_SUFFIXES) for filename in filenames):
+            return
+    raise SubmissionError(str(source), "holds no Python files (.py or .ipynb)")
+
+
+def _check_limits(source: Path, file_count: int, total_bytes: int, limits: TreeLimits) -> None:
+    if file_count > limits.max_files:
+        raise SubmissionError(
+            str(source), f"holds more than {limits.max_files:,} files, the limit for a submission"
+        )
+    if total_bytes > limits.max_bytes:
+        raise SubmissionError(
+            str(source),
+            f"holds more than {limits.max_bytes:,} bytes, the limit for a submission"
+            " (a zip bomb, or stray data files?)",
+        )
+
+
+def _scan(src: Path, folder: Path, prefix: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError as error:
+        where = prefix.rstrip("/") or "."
+        raise SubmissionError(str(src), f"cannot read {where!r}: {error.strerror}") from error
+
+
+def _copy_file(src: Path, entry: os.DirEntry[str], target: Path, relative: str) -> None:
+    try:
+        shutil.copyfile(entry.path, target)
+    except OSError as error:
+        if error.filename != entry.path:
+            raise  # the target side failed: the grader's problem, not the submission's
+        raise SubmissionError(str(src), f"cannot read {relative!r}: {error.strerror}") from error

@@ -1,0 +1,224 @@
+"""The worker: the only place student code runs.
+
+The executor starts it as a separate process (``python -I``, a private working
+folder, a scrubbed environment). It reads its plan (JSON) from stdin, applies
+resource limits, imports the student's modules and runs each step, writing one
+JSON line per step to a dedicated pipe (``result_fd``) that ``print`` cannot
+reach: the student's stdout/stderr are captured per step instead.
+
+This module is not a security boundary by itself: everything in this process
+can be changed by the student's code. The boundary is the process: the grader
+trusts nothing it receives beyond plain data (wire.py) and compares every
+value itself.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import importlib.machinery
+import importlib.util
+import io
+import json
+import os
+import resource
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy  # noqa: F401  imported before student code so a stray numpy.py cannot shadow it
+
+from grader import wire
+
+
+class CallTimeout(BaseException):
+    """Raised by the alarm inside a student call (BaseException: harder to swallow)."""
+
+
+class CappedWriter(io.TextIOBase):
+    """A text stream keeping the first ``cap`` characters and counting the rest."""
+
+    def __init__(self, cap: int):
+        self.cap, self.parts, self.kept, self.dropped = cap, [], 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: Any) -> int:
+        s = s if type(s) is str else str(s)
+        room = self.cap - self.kept
+        if room > 0:
+            self.parts.append(s[:room])
+            self.kept += min(room, len(s))
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def text(self) -> str:
+        more = f"\n... ({self.dropped} more characters not shown)" if self.dropped else ""
+        return "".join(self.parts) + more
+
+
+def apply_limits(limits: dict) -> None:
+    """Resource limits for this process. The seam where sandboxing plugs in."""
+    memory = int(limits.get("memory_mb", 1024)) * 2**20
+    for name, value in (("RLIMIT_AS", memory), ("RLIMIT_CORE", 0),
+                        ("RLIMIT_FSIZE", int(limits.get("file_mb", 64)) * 2**20)):
+        try:
+            resource.setrlimit(getattr(resource, name), (value, value))
+        except (ValueError, OSError):
+            pass  # a lower hard limit is already in force: keep it
+    cpu = int(limits.get("cpu_seconds", 0))
+    if cpu:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+
+
+class Worker:
+    def __init__(self, root: Path, result_fd: int, output_chars: int):
+        self.root, self.result_fd, self.output_chars = root, result_fd, output_chars
+        self.modules: dict[str, Any] = {}
+        self.broken: dict[str, str] = {}
+
+    # -- plumbing --
+
+    def send(self, message: dict) -> None:
+        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.result_fd, view):]
+
+    def trimmed_traceback(self, exc: BaseException) -> str:
+        """The traceback restricted to the student's own files, paths made relative."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if Path(f.filename).is_relative_to(self.root)]
+        for f in frames:
+            f.filename = str(Path(f.filename).relative_to(self.root))
+        text = "".join(traceback.format_list(frames))
+        if isinstance(exc, SyntaxError) and exc.filename:
+            name = Path(exc.filename).name
+            text += f'  File "{name}", line {exc.lineno}\n    {(exc.text or "").strip()}\n'
+        return text + "".join(traceback.format_exception_only(type(exc), exc))
+
+    def run_step(self, step: dict) -> dict:
+        out = CappedWriter(self.output_chars)
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = out
+        signal.setitimer(signal.ITIMER_REAL, float(step.get("timeout", 2.0)))
+        try:
+            reply = {"status": "ok", "value": wire.encode(self.do(step))}
+        except CallTimeout:
+            reply = {"status": "timeout"}
+        except BaseException as exc:  # the student's SystemExit and KeyboardInterrupt too
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            reply = self.describe(exc)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            sys.stdout, sys.stderr = saved
+        reply["output"] = out.text()
+        return reply
+
+    def describe(self, exc: BaseException) -> dict:
+        if isinstance(exc, StudentProblem):
+            return {"status": "error", "error_type": exc.kind, "error_message": str(exc)}
+        message = str(exc) if not isinstance(exc, SystemExit) else f"exit code {exc.code!r}"
+        return {"status": "error", "error_type": type(exc).__name__,
+                "error_message": message[:2000], "traceback": self.trimmed_traceback(exc)[-6000:]}
+
+    # -- the steps --
+
+    def do(self, step: dict) -> Any:
+        op, module = step["op"], step["module"]
+        if op == "import":
+            self.import_module(module)
+            return None
+        if module in self.broken:
+            raise StudentProblem("module not importable", self.broken[module])
+        mod = self.modules[module]
+        name = step["name"]
+        if not hasattr(mod, name):
+            raise StudentProblem("missing name", f"{module}.py does not define {name}")
+        value = getattr(mod, name)
+        if op == "get":
+            return value
+        if not callable(value):
+            raise StudentProblem("not callable",
+                                 f"{name} in {module}.py is a {type(value).__name__}, not a function")
+        args = wire.decode(step.get("args", []))
+        kwargs = wire.decode(step.get("kwargs", {"$dict": []}))
+        return value(*args, **kwargs)
+
+    def import_module(self, name: str) -> None:
+        spec = importlib.machinery.PathFinder.find_spec(name, [str(self.root)])
+        if spec is None or spec.loader is None:
+            self.broken[name] = f"no file {name}.py in the submission"
+            others = [p.name for p in self.root.iterdir() if p.name.lower() == f"{name}.py"]
+            hint = f" (found {others[0]}: rename it to {name}.py)" if others else ""
+            raise StudentProblem("missing module", self.broken[name] + hint)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            self.broken[name] = "it failed to import"
+            raise
+        self.modules[name] = module
+
+
+class StudentProblem(Exception):
+    """A problem with the submission found by the worker itself (not raised by student code)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class SubmissionFinder:
+    """Finds the student's helper modules (``from utils import x``) in the submission only.
+
+    It sits at the end of ``sys.meta_path``, so the standard library and
+    installed packages always win: a ``random.py`` or ``numpy.py`` in the
+    submission cannot shadow them.
+    """
+
+    def __init__(self, root: Path):
+        self.root = str(root)
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if path is not None:  # submodules are found through their package's __path__
+            return None
+        return importlib.machinery.PathFinder.find_spec(name, [self.root])
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise CallTimeout
+
+
+def main() -> None:
+    result_fd = int(sys.argv[1])
+    plan = json.loads(sys.stdin.buffer.read())
+    os.close(0)
+    limits = plan.get("limits", {})
+    apply_limits(limits)
+    faulthandler.enable()  # a segfault leaves a Python traceback on stderr for the report
+    root = Path(plan["root"]).resolve()
+    sys.meta_path.append(SubmissionFinder(root))
+    sys.dont_write_bytecode = True
+    signal.signal(signal.SIGALRM, _on_alarm)
+    worker = Worker(root, result_fd, int(limits.get("output_chars", 2000)))
+    timed_out: set[str] = set()  # after one case of an item hangs, its other cases are skipped
+    for step in plan["steps"]:
+        group = step.get("group")
+        if group in timed_out:
+            reply = {"status": "skipped"}
+        else:
+            reply = worker.run_step(step)
+            if reply["status"] == "timeout" and group:
+                timed_out.add(group)
+        reply["id"] = step["id"]
+        worker.send(reply)
+    os._exit(0)  # skip atexit handlers and finalizers the student may have registered
+
+
+if __name__ == "__main__":
+    main()
