@@ -154,4 +154,4 @@ def short_repr(value: Any, limit: int = 300) -> str:
         text = repr(type(value)(value[:20]))[:-1] + ", ...]"
     else:
         text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + " ..."
+    return text if len(text) <= limit else text[: limit - 4] + " ..."

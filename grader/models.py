@@ -194,7 +194,15 @@ class CaseResult:
                        message=_hidden_message(self))
 
 
+# Failure kinds that say what went wrong without any value: safe to show for hidden cases.
+SAFE_FAILURE_KINDS = frozenset({"wrong type", "wrong shape", "wrong length", "wrong value",
+                                "not finite", "not a valid formula", "not equivalent",
+                                "could not be checked"})
+
+
 def _hidden_message(case: CaseResult) -> str:
+    if case.status is Status.FAILED and case.message in SAFE_FAILURE_KINDS:
+        return case.message
     return {
         Status.PASSED: "",
         Status.FAILED: "wrong result",

@@ -1,0 +1,26 @@
+"""Shared fixtures: the shipped rubric (loaded once) and the example submissions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.checks import GradeContext
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "submissions_example"
+ASSIGNMENT4 = ROOT / "rubrics" / "assignment4"
+
+
+@pytest.fixture(scope="session")
+def assignment4():
+    return load_rubric(ASSIGNMENT4)
+
+
+@pytest.fixture(scope="session")
+def grade_context():
+    """One algebra process for the whole session, as a batch would use it."""
+    with GradeContext() as context:
+        yield context

@@ -1,0 +1,154 @@
+"""Student code that misbehaves becomes a clear status on the items it touched;
+everything else is still graded. Real worker processes throughout."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.execution import SubprocessExecutor
+from grader.models import Limits, Status, Task
+
+
+def _submission(tmp_path: Path, **modules: str) -> Path:
+    for name, source in modules.items():
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+def _run(root: Path, *tasks: Task, limits: Limits = Limits(import_timeout=2.0)):
+    return SubprocessExecutor().run(root, tasks, limits).outcomes
+
+
+GOOD = Task("good", "ok", "f", call=True, args=(2,), group="good")
+
+
+def test_returned_values_come_back_as_plain_data(tmp_path):
+    root = _submission(tmp_path, ok="""
+        import numpy as np
+        def f(x):
+            return np.arange(x) * 1.5
+    """)
+    outcome = _run(root, GOOD)["good"]
+    assert outcome.status is Status.PASSED
+    assert np.array_equal(outcome.value, np.array([0.0, 1.5]))
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ("raise ValueError('bad shape')", Status.ERROR, "bad shape"),
+    ("import sys; sys.exit(3)", Status.ERROR, "exit code 3"),
+    ("raise SystemExit", Status.ERROR, "SystemExit"),
+    ("raise KeyboardInterrupt", Status.ERROR, "KeyboardInterrupt"),
+    ("import os; os._exit(0)", Status.CRASHED, "exit code 0"),
+    ("import ctypes; ctypes.string_at(0)", Status.CRASHED, "segmentation fault"),
+    ("while True: pass", Status.TIMEOUT, "did not finish within 1 s"),
+    ("import time\n    while True:\n        try:\n            time.sleep(10)\n"
+     "        except BaseException:\n            pass", Status.TIMEOUT, "within 1 s"),
+    ("return bytearray(2 * 1024**3)", Status.ERROR, "MemoryError"),
+    ("raise NotImplementedError", Status.ERROR, "NotImplementedError"),
+])
+def test_a_misbehaving_call_fails_only_itself(tmp_path, body, status, words):
+    root = _submission(tmp_path, bad=f"def f():\n    {body}\n", ok="def f(x):\n    return x\n")
+    outcomes = _run(root, Task("bad", "bad", "f", call=True, timeout=1.0, group="bad"), GOOD)
+    bad = outcomes["bad"]
+    assert bad.status is status
+    assert words in bad.error_type + ": " + bad.error_message
+    assert outcomes["good"].status is Status.PASSED and outcomes["good"].value == 2
+
+
+def test_an_endless_loop_at_import_times_out_that_module_only(tmp_path):
+    root = _submission(tmp_path, bad="while True:\n    pass\n", ok="def f(x):\n    return x\n")
+    outcomes = _run(root, Task("a", "bad", "X", call=False, group="a"),
+                    Task("b", "bad", "Y", call=False, group="b"), GOOD,
+                    limits=Limits(import_timeout=1.0))
+    assert outcomes["a"].status is outcomes["b"].status is Status.TIMEOUT
+    assert "module level" in outcomes["a"].error_message
+    assert outcomes["good"].status is Status.PASSED
+
+
+def test_a_hang_that_ignores_the_alarm_is_killed_by_the_grader(tmp_path):
+    root = _submission(tmp_path, bad="""
+        import signal
+        def f():
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            while True:
+                pass
+    """, ok="def f(x):\n    return x\n")
+    outcomes = _run(root, Task("bad", "bad", "f", call=True, timeout=0.5, group="bad"),
+                    Task("bad2", "bad", "f", call=True, timeout=0.5, group="bad"), GOOD)
+    assert outcomes["bad"].status is Status.TIMEOUT
+    assert outcomes["bad2"].status is Status.NOT_RUN
+    assert outcomes["good"].status is Status.PASSED
+
+
+def test_the_whole_submission_has_a_wall_clock_budget(tmp_path):
+    root = _submission(tmp_path, slow="import time\ndef f():\n    time.sleep(0.6)\n")
+    tasks = [Task(f"t{i}", "slow", "f", call=True, timeout=1.0, group=f"t{i}") for i in range(6)]
+    outcomes = _run(root, *tasks, limits=Limits(submission_timeout=1.5))
+    statuses = [outcomes[t.id].status for t in tasks]
+    assert statuses[0] is Status.PASSED
+    assert Status.NOT_RUN in statuses
+    assert "total time" in next(o.error_message for o in outcomes.values()
+                                if o.status is not Status.PASSED)
+
+
+def test_prints_are_captured_and_capped_and_cannot_fake_results(tmp_path):
+    root = _submission(tmp_path, ok="""
+        import sys
+        def f(x):
+            print('{"id": "good", "status": "ok", "value": 99}')
+            print("x" * 100000, file=sys.stderr)
+            return x
+    """)
+    outcome = _run(root, GOOD, limits=Limits(output_chars=500))["good"]
+    assert outcome.value == 2
+    assert outcome.output.startswith('{"id": "good"')
+    assert "more characters not shown" in outcome.output and len(outcome.output) < 700
+
+
+def test_student_modules_cannot_shadow_the_standard_library_or_numpy(tmp_path):
+    root = _submission(tmp_path, random="raise RuntimeError('shadowed!')\n",
+                       numpy="raise RuntimeError('shadowed!')\n", ok="""
+        import random
+        import numpy as np
+        from helper import double
+        def f(x):
+            return double(x) + int(np.int64(0)) + random.randint(0, 0)
+    """, helper="def double(x):\n    return 2 * x\n")
+    assert _run(root, GOOD)["good"].value == 4
+
+
+def test_the_worker_gets_a_private_copy_and_a_scrubbed_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "secret-token-value")
+    (tmp_path / "sub").mkdir()
+    original = _submission(tmp_path / "sub", ok="""
+        import os
+        def f(x):
+            open("problem_output.txt", "w").write("scribble")
+            return sorted(k for k in os.environ if "TOKEN" in k)
+    """)
+    outcome = _run(original, GOOD)["good"]
+    assert outcome.value == []
+    assert not (original / "problem_output.txt").exists()
+
+
+def test_missing_module_and_misnamed_file_are_explained(tmp_path):
+    root = _submission(tmp_path, Problem1="X = 1\n")
+    outcome = _run(root, Task("t", "problem1", "X", call=False, group="t"))["t"]
+    assert outcome.status is Status.ERROR
+    assert "rename it to problem1.py" in outcome.error_message
+
+
+def test_unsendable_return_values_arrive_as_their_type_name(tmp_path):
+    root = _submission(tmp_path, ok="""
+        class Sneaky(float):
+            def __eq__(self, other):
+                return True
+        def f(x):
+            return Sneaky(24.0)
+    """)
+    outcome = _run(root, GOOD)["good"]
+    assert outcome.status is Status.PASSED and repr(outcome.value) == "<Sneaky object>"
