@@ -86,7 +86,7 @@ def compare(expected: Any, actual: Any, tol: Tolerance = Tolerance(),
                                           f"got {describe_type(actual)}")
         if len(actual) != len(expected):
             return Mismatch("wrong length", f"expected {len(expected)} items, got {len(actual)}")
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             if (m := compare(e, a, tol, normalize)) is not None:
                 return Mismatch(m.kind, f"item {i}: {m.detail}")
         return None

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -32,7 +35,7 @@ MAX_LINE = 96 * 2**20
 
 # The worker is started with -I (no user site, no PYTHON* variables, no cwd on
 # sys.path), so the grader's package folder is handed over explicitly.
-_BOOT = "import sys; sys.path.append({path!r}); from grader.worker import main; main()"
+_BOOT = "import sys; sys.path.append({path!r}); import grader.worker as w; w.{call}"
 
 # Environment variables the worker keeps; everything else (tokens, keys) is dropped.
 _KEEP_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
@@ -47,7 +50,11 @@ class Run:
 
 
 class Executor(Protocol):
-    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run: ...
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
+        """Run every task (each gets an outcome); safe to call from several threads."""
+
+    def close(self) -> None:
+        """Release whatever the executor keeps between submissions."""
 
 
 @dataclass
@@ -83,57 +90,180 @@ def _plan(tasks: Sequence[Task], limits: Limits) -> list[_Step]:
 
 
 class SubprocessExecutor:
-    """One fresh ``python -I`` worker per submission, limits applied inside it."""
+    """One fresh ``python -I`` worker process per submission: simple, and slow to start
+    (interpreter and numpy, ~0.2 s). Best for grading one submission."""
 
     def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
-        outcomes: dict[str, TaskOutcome] = {}
-        with tempfile.TemporaryDirectory(prefix="grader-") as private_dir:
-            private = Path(private_dir)
-            workdir = private / "submission"
-            warnings = copy_tree(root, workdir)
-            deadline = time.monotonic() + limits.submission_timeout
-            remaining = list(tasks)
-            while remaining:
-                _WorkerSession(workdir, private, limits, deadline).run(
-                    _plan(remaining, limits), outcomes)
-                remaining = [t for t in remaining if t.id not in outcomes]
-        return Run(outcomes, tuple(warnings))
+        return _run_all(root, tasks, limits, _launch_subprocess)
+
+    def close(self) -> None:
+        pass
+
+
+class ForkServerExecutor:
+    """A warm fork server per grading thread forks one fresh child per submission.
+
+    The server imports Python's start-up and numpy once and never runs student
+    code; each child runs one submission's plan and dies, so no student's code
+    shares a process with another's. Best for batches.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._servers: list[_ForkServer] = []
+        self._lock = threading.Lock()
+
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
+        server = getattr(self._local, "server", None)
+        if server is None or not server.alive():
+            server = self._local.server = _ForkServer()
+            with self._lock:
+                self._servers.append(server)
+        return _run_all(root, tasks, limits, server.launch)
+
+    def close(self) -> None:
+        with self._lock:
+            for server in self._servers:
+                server.close()
+            self._servers.clear()
+
+
+def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch) -> Run:
+    """Run every task, starting a fresh worker again after one hangs or dies."""
+    outcomes: dict[str, TaskOutcome] = {}
+    with tempfile.TemporaryDirectory(prefix="grader-") as private_dir:
+        private = Path(private_dir)
+        workdir = private / "submission"
+        warnings = copy_tree(root, workdir)
+        deadline = time.monotonic() + limits.submission_timeout
+        remaining = list(tasks)
+        while remaining:
+            _WorkerSession(workdir, private, limits, deadline, launch).run(
+                _plan(remaining, limits), outcomes)
+            remaining = [t for t in remaining if t.id not in outcomes]
+    return Run(outcomes, tuple(warnings))
+
+
+class _Process(Protocol):
+    """A started worker, however it was started."""
+
+    read_fd: int  # the read end of its result channel
+
+    def kill(self) -> int | None:
+        """Kill its whole process group; return its exit code (negative: signal)."""
+
+
+_Launch = Callable[[dict, Path, Path], _Process]
+
+
+class _Popened:
+    def __init__(self, proc: subprocess.Popen, read_fd: int):
+        self.proc, self.read_fd = proc, read_fd
+
+    def kill(self) -> int | None:
+        _killpg(self.proc.pid)
+        return self.proc.wait()
+
+
+def _launch_subprocess(plan: dict, workdir: Path, private: Path) -> _Process:
+    read_fd, write_fd = os.pipe()
+    with open(private / "stderr.txt", "wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT.format(path=_grader_parent(), call="main()"),
+             str(write_fd)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=workdir,
+            env=_worker_env(private), pass_fds=(write_fd,), start_new_session=True)
+    os.close(write_fd)
+    try:
+        proc.stdin.write(json.dumps(plan).encode())
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # it died at once: the session sees end-of-stream and reports the crash
+    return _Popened(proc, read_fd)
+
+
+class _ForkServer:
+    """The grader's end of one fork server (worker.serve) and its control socket."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with tempfile.TemporaryDirectory(prefix="grader-fs-") as home:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-c",
+                 _BOOT.format(path=_grader_parent(), call=f"serve({theirs.fileno()})")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
+                env=_worker_env(Path(home)), start_new_session=True)
+        theirs.close()
+        self.control = ours
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def launch(self, plan: dict, workdir: Path, private: Path) -> _Process:
+        plan_path = private / "plan.json"
+        plan_path.write_text(json.dumps(plan))
+        request = {"plan": str(plan_path), "stderr": str(private / "stderr.txt"),
+                   "cwd": str(workdir), "env": _worker_env(private)}
+        self.control.send(json.dumps(request).encode())
+        message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 1)
+        if not message or len(fds) != 1:
+            raise RuntimeError("the fork server stopped answering")
+        return _Forked(self.control, json.loads(message)["pid"], fds[0])
+
+    def close(self) -> None:
+        self.control.close()  # the server sees end-of-stream and exits
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _killpg(self.proc.pid)
+            self.proc.wait()
+
+
+class _Forked:
+    """A child of the fork server; its exit status arrives on the control socket."""
+
+    def __init__(self, control: socket.socket, pid: int, read_fd: int):
+        self.control, self.pid, self.read_fd = control, pid, read_fd
+        self.exit_code: int | None = None
+        self.ended = False
+
+    def _collect(self, timeout: float) -> None:
+        if not self.ended and select.select([self.control], [], [], timeout)[0]:
+            message = self.control.recv(1 << 16)
+            self.exit_code = json.loads(message)["exit"] if message else None
+            self.ended = True
+
+    def kill(self) -> int | None:
+        if not self.ended:
+            _killpg(self.pid)
+            self._collect(10.0)
+        return self.exit_code
 
 
 class _WorkerSession:
     """One worker process working through a plan until it finishes, hangs or dies."""
 
-    def __init__(self, workdir: Path, private: Path, limits: Limits, deadline: float):
+    def __init__(self, workdir: Path, private: Path, limits: Limits, deadline: float,
+                 launch: _Launch):
         self.workdir, self.private, self.limits, self.deadline = workdir, private, limits, deadline
+        self.launch = launch
 
     def run(self, steps: list[_Step], outcomes: dict[str, TaskOutcome]) -> None:
         import_replies: dict[str, dict] = {}
-        read_fd, write_fd = os.pipe()
-        stderr_path = self.private / "stderr.txt"
         plan = {"root": str(self.workdir), "steps": [s.as_json() for s in steps],
                 "limits": {"memory_mb": self.limits.memory_mb,
                            "output_chars": self.limits.output_chars}}
-        with open(stderr_path, "wb") as stderr:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT.format(path=_grader_parent()), str(write_fd)],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
-                cwd=self.workdir, env=_worker_env(self.private), pass_fds=(write_fd,),
-                start_new_session=True)
-        os.close(write_fd)
-        lines = _LineReader(read_fd)
+        proc = self.launch(plan, self.workdir, self.private)
+        lines = _LineReader(proc.read_fd)
         try:
-            try:
-                proc.stdin.write(json.dumps(plan).encode())
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
             for index, step in enumerate(steps):
                 allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
                 wait_until = min(time.monotonic() + allowance, self.deadline)
                 line = lines.next(wait_until)
                 if line is None:
-                    self._stopped(step, steps[index:], proc, stderr_path, import_replies,
-                                  outcomes, over_budget=time.monotonic() >= self.deadline)
+                    self._stopped(step, steps[index:], proc, import_replies, outcomes,
+                                  hung=not lines.eof,
+                                  over_budget=time.monotonic() >= self.deadline)
                     return
                 reply = _parse_reply(line, step.id)
                 if step.op == "import":
@@ -142,15 +272,15 @@ class _WorkerSession:
                     outcomes[step.id] = _outcome(step.task, reply,
                                                  import_replies.get(step.module))
         finally:
-            _kill(proc)
+            proc.kill()
             lines.close()
 
-    def _stopped(self, step: _Step, rest: list[_Step], proc: subprocess.Popen,
-                 stderr_path: Path, import_replies: dict, outcomes: dict,
-                 over_budget: bool) -> None:
-        """The worker hung or died at ``step``: record why, and skip what depends on it."""
-        alive = proc.poll() is None
-        _kill(proc)
+    def _stopped(self, step: _Step, rest: list[_Step], proc: _Process, import_replies: dict,
+                 outcomes: dict, hung: bool, over_budget: bool) -> None:
+        """The worker hung or died at ``step``: record why, and skip what depends on it.
+
+        ``hung``: no reply in time (else its channel closed: it died, or closed it)."""
+        returncode = proc.kill()
         if over_budget:
             why = (Status.TIMEOUT, "time limit", "the submission ran out of its total time "
                    f"({self.limits.submission_timeout:g} s)")
@@ -160,7 +290,7 @@ class _WorkerSession:
                                                  else Status.TIMEOUT, error_type=why[1],
                                                  error_message=why[2])
             return
-        if alive:
+        if hung:
             status, kind = Status.TIMEOUT, "timeout"
             message = (f"importing {step.module}.py took longer than {step.timeout:g} s "
                        "(an endless loop or a long computation at module level?)"
@@ -168,7 +298,7 @@ class _WorkerSession:
                        f"the call did not finish within {step.timeout:g} s")
         else:
             status, kind = Status.CRASHED, "crash"
-            message = _death_message(proc.returncode, stderr_path, self.private)
+            message = _death_message(returncode, self.private)
             if step.op == "import":
                 message = f"importing {step.module}.py {message}"
         if step.task is not None:
@@ -185,7 +315,7 @@ class _WorkerSession:
             elif group and s.task.group == group:
                 outcomes[s.id] = TaskOutcome(
                     s.id, Status.NOT_RUN, error_type="skipped",
-                    error_message=f"not run: an earlier case {'timed out' if alive else 'crashed'}")
+                    error_message=f"not run: an earlier case {'timed out' if hung else 'crashed'}")
 
 
 def _outcome(task: Task, reply: dict, import_reply: dict | None) -> TaskOutcome:
@@ -202,8 +332,9 @@ def _outcome(task: Task, reply: dict, import_reply: dict | None) -> TaskOutcome:
         try:
             value = wire.decode(reply.get("value"))
         except wire.WireError as e:
-            status, reply = Status.CRASHED, {"error_type": "bad reply",
-                                             "error_message": f"the worker sent malformed data ({e})"}
+            status = Status.CRASHED
+            reply = {"error_type": "bad reply",
+                     "error_message": f"the worker sent malformed data ({e})"}
     if status is Status.TIMEOUT:
         reply = {**reply, "error_type": "timeout",
                  "error_message": f"the call did not finish within {task.timeout:g} s"}
@@ -247,7 +378,7 @@ def _parse_reply(line: bytes, step_id: str) -> dict:
     return reply
 
 
-def _death_message(returncode: int | None, stderr_path: Path, private: Path) -> str:
+def _death_message(returncode: int | None, private: Path) -> str:
     if returncode is not None and returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -260,20 +391,19 @@ def _death_message(returncode: int | None, stderr_path: Path, private: Path) -> 
     else:
         what = f"ended the process (exit code {returncode}, e.g. os._exit) before finishing"
     try:
-        tail = stderr_path.read_bytes()[-1500:].decode("utf-8", "replace")
+        tail = (private / "stderr.txt").read_bytes()[-1500:].decode("utf-8", "replace")
     except OSError:
         tail = ""
     tail = tail.replace(str(private / "submission") + "/", "").strip()
     return f"{what}" + (f"\n{tail}" if "Fatal Python error" in tail else "")
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    """Kill the worker's whole process group (it runs in its own session)."""
+def _killpg(pid: int) -> None:
+    """Kill a worker's whole process group (it runs in its own session)."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    proc.wait()
 
 
 class _LineReader:
@@ -324,4 +454,5 @@ def executors() -> dict[str, type]:
     """Executor classes by name: the built-ins plus any registered under ``grader.executors``."""
     from grader.plugins import load
 
-    return load("grader.executors", {"subprocess": SubprocessExecutor})
+    return load("grader.executors", {"subprocess": SubprocessExecutor,
+                                     "forkserver": ForkServerExecutor})

@@ -213,7 +213,7 @@ class _Parser:
             node = self._deeper(self._sum)
             if self._current.kind != ")":
                 raise FormulaError(f"unbalanced parenthesis at position {token.position}")
-            self._advance()
+            token = self._advance()  # the ')' is what implicit multiplication would follow
         elif token.kind == "end":
             raise FormulaError("the formula ends too early (a number or a name is missing)")
         else:

@@ -141,8 +141,9 @@ class Worker:
         if op == "get":
             return value
         if not callable(value):
+            kind = type(value).__name__
             raise StudentProblem("not callable",
-                                 f"{name} in {module}.py is a {type(value).__name__}, not a function")
+                                 f"{name} in {module}.py is a {kind}, not a function")
         args = wire.decode(step.get("args", []))
         kwargs = wire.decode(step.get("kwargs", {"$dict": []}))
         return value(*args, **kwargs)
@@ -194,10 +195,8 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CallTimeout
 
 
-def main() -> None:
-    result_fd = int(sys.argv[1])
-    plan = json.loads(sys.stdin.buffer.read())
-    os.close(0)
+def run_plan(plan: dict, result_fd: int) -> None:
+    """Work through a plan, one reply line per step, then end the process."""
     limits = plan.get("limits", {})
     apply_limits(limits)
     faulthandler.enable()  # a segfault leaves a Python traceback on stderr for the report
@@ -218,6 +217,72 @@ def main() -> None:
         reply["id"] = step["id"]
         worker.send(reply)
     os._exit(0)  # skip atexit handlers and finalizers the student may have registered
+
+
+def main() -> None:
+    """A one-off worker: the plan on stdin, replies on the fd named in argv."""
+    plan = json.loads(sys.stdin.buffer.read())
+    os.close(0)
+    run_plan(plan, int(sys.argv[1]))
+
+
+# --- the fork server ----------------------------------------------------------
+#
+# Starting Python and importing numpy costs ~0.2 s; a batch of hundreds of
+# submissions must not pay it each time. The fork server is a process that has
+# done those imports once and never runs student code itself: for each
+# submission it forks a fresh child, which runs that one plan and dies. Every
+# child starts from the same clean state, never from a process that ran
+# another student's code.
+
+
+def serve(control_fd: int) -> None:
+    """Serve fork requests on a SOCK_SEQPACKET control socket until it closes.
+
+    Request: {"plan": path, "stderr": path, "cwd": path, "env": {...}}. Replies:
+    {"pid": n} with the read end of the child's result pipe attached (SCM_RIGHTS),
+    then {"exit": status} once the child has ended (os.waitstatus_to_exitcode form).
+    """
+    import socket
+
+    control = socket.socket(fileno=control_fd)
+    while True:
+        data = control.recv(1 << 16)
+        if not data:
+            return
+        request = json.loads(data)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: drop the control channel before anything else runs
+            try:
+                control.close()
+                os.close(read_fd)
+                _become_worker(request, write_fd)
+            finally:
+                os._exit(70)
+        os.close(write_fd)
+        socket.send_fds(control, [json.dumps({"pid": pid}).encode()], [read_fd])
+        os.close(read_fd)
+        _, status = os.waitpid(pid, 0)
+        control.send(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _become_worker(request: dict, result_fd: int) -> None:
+    os.setsid()  # its own session and process group: killed as a whole
+    null = os.open(os.devnull, os.O_RDWR)
+    err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.dup2(err, 2)
+    os.close(null)
+    os.close(err)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    with open(request["plan"], "rb") as f:
+        plan = json.loads(f.read())
+    os.unlink(request["plan"])
+    run_plan(plan, result_fd)
 
 
 if __name__ == "__main__":

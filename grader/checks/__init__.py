@@ -18,8 +18,18 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol
 
 from grader.compare import Mismatch, compare, has_nonfinite, short_repr
-from grader.models import Case, CaseResult, Hint, Item, ItemResult, Misconception, Status, \
-    Task, TaskOutcome, Tolerance
+from grader.models import (
+    Case,
+    CaseResult,
+    Hint,
+    Item,
+    ItemResult,
+    Misconception,
+    Status,
+    Task,
+    TaskOutcome,
+    Tolerance,
+)
 
 
 class CheckKind(Protocol):

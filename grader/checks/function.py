@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from grader.checks import GradeContext, base_item, expected_check, item_result, judge, \
-    literal_misconceptions, matching_misconception
+from grader.checks import (
+    GradeContext,
+    base_item,
+    expected_check,
+    item_result,
+    judge,
+    literal_misconceptions,
+    matching_misconception,
+)
 from grader.compare import compare, short_repr
 from grader.models import Case, Item, ItemResult, Misconception, Task, TaskOutcome
 from grader.rubric import CASE, MISCONCEPTION, TOLERANCE
@@ -66,7 +73,7 @@ class FunctionCheck:
                               alternatives=tuple(alternatives), hint=case.get("hint", "")))
         misconceptions = []
         for m, raw_m in zip(literal_misconceptions(raw, ctx, path),
-                            raw.get("misconceptions", [])):
+                            raw.get("misconceptions", []), strict=True):
             if "reference" in raw_m:
                 fn = ctx.reference_function(raw_m["reference"], path + ["misconceptions"])
                 m = Misconception(m.id, m.hint, m.answers,

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from grader.checks import GradeContext, base_item, expected_check, item_result, judge, \
-    literal_misconceptions, matching_misconception
+from grader.checks import (
+    GradeContext,
+    base_item,
+    expected_check,
+    item_result,
+    judge,
+    literal_misconceptions,
+    matching_misconception,
+)
 from grader.compare import compare
 from grader.models import Case, Item, ItemResult, Task, TaskOutcome
 from grader.rubric import MISCONCEPTION, TOLERANCE

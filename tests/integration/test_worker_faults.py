@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.execution import SubprocessExecutor
+from grader.execution import executors
 from grader.models import Limits, Status, Task
 
 
@@ -19,14 +19,25 @@ def _submission(tmp_path: Path, **modules: str) -> Path:
     return tmp_path
 
 
-def _run(root: Path, *tasks: Task, limits: Limits = Limits(import_timeout=2.0)):
-    return SubprocessExecutor().run(root, tasks, limits).outcomes
+@pytest.fixture(params=["subprocess", "forkserver"], scope="module")
+def executor(request):
+    """Every fault is checked with both executors: they must behave the same."""
+    chosen = executors()[request.param]()
+    yield chosen
+    chosen.close()
+
+
+@pytest.fixture
+def _run(executor):
+    def run(root: Path, *tasks: Task, limits: Limits = Limits(import_timeout=2.0)):
+        return executor.run(root, tasks, limits).outcomes
+    return run
 
 
 GOOD = Task("good", "ok", "f", call=True, args=(2,), group="good")
 
 
-def test_returned_values_come_back_as_plain_data(tmp_path):
+def test_returned_values_come_back_as_plain_data(_run, tmp_path):
     root = _submission(tmp_path, ok="""
         import numpy as np
         def f(x):
@@ -50,7 +61,7 @@ def test_returned_values_come_back_as_plain_data(tmp_path):
     ("return bytearray(2 * 1024**3)", Status.ERROR, "MemoryError"),
     ("raise NotImplementedError", Status.ERROR, "NotImplementedError"),
 ])
-def test_a_misbehaving_call_fails_only_itself(tmp_path, body, status, words):
+def test_a_misbehaving_call_fails_only_itself(_run, tmp_path, body, status, words):
     root = _submission(tmp_path, bad=f"def f():\n    {body}\n", ok="def f(x):\n    return x\n")
     outcomes = _run(root, Task("bad", "bad", "f", call=True, timeout=1.0, group="bad"), GOOD)
     bad = outcomes["bad"]
@@ -59,7 +70,7 @@ def test_a_misbehaving_call_fails_only_itself(tmp_path, body, status, words):
     assert outcomes["good"].status is Status.PASSED and outcomes["good"].value == 2
 
 
-def test_an_endless_loop_at_import_times_out_that_module_only(tmp_path):
+def test_an_endless_loop_at_import_times_out_that_module_only(_run, tmp_path):
     root = _submission(tmp_path, bad="while True:\n    pass\n", ok="def f(x):\n    return x\n")
     outcomes = _run(root, Task("a", "bad", "X", call=False, group="a"),
                     Task("b", "bad", "Y", call=False, group="b"), GOOD,
@@ -69,7 +80,7 @@ def test_an_endless_loop_at_import_times_out_that_module_only(tmp_path):
     assert outcomes["good"].status is Status.PASSED
 
 
-def test_a_hang_that_ignores_the_alarm_is_killed_by_the_grader(tmp_path):
+def test_a_hang_that_ignores_the_alarm_is_killed_by_the_grader(_run, tmp_path):
     root = _submission(tmp_path, bad="""
         import signal
         def f():
@@ -84,7 +95,7 @@ def test_a_hang_that_ignores_the_alarm_is_killed_by_the_grader(tmp_path):
     assert outcomes["good"].status is Status.PASSED
 
 
-def test_the_whole_submission_has_a_wall_clock_budget(tmp_path):
+def test_the_whole_submission_has_a_wall_clock_budget(_run, tmp_path):
     root = _submission(tmp_path, slow="import time\ndef f():\n    time.sleep(0.6)\n")
     tasks = [Task(f"t{i}", "slow", "f", call=True, timeout=1.0, group=f"t{i}") for i in range(6)]
     outcomes = _run(root, *tasks, limits=Limits(submission_timeout=1.5))
@@ -95,7 +106,7 @@ def test_the_whole_submission_has_a_wall_clock_budget(tmp_path):
                                 if o.status is not Status.PASSED)
 
 
-def test_prints_are_captured_and_capped_and_cannot_fake_results(tmp_path):
+def test_prints_are_captured_and_capped_and_cannot_fake_results(_run, tmp_path):
     root = _submission(tmp_path, ok="""
         import sys
         def f(x):
@@ -109,7 +120,7 @@ def test_prints_are_captured_and_capped_and_cannot_fake_results(tmp_path):
     assert "more characters not shown" in outcome.output and len(outcome.output) < 700
 
 
-def test_student_modules_cannot_shadow_the_standard_library_or_numpy(tmp_path):
+def test_student_modules_cannot_shadow_the_standard_library_or_numpy(_run, tmp_path):
     root = _submission(tmp_path, random="raise RuntimeError('shadowed!')\n",
                        numpy="raise RuntimeError('shadowed!')\n", ok="""
         import random
@@ -121,7 +132,7 @@ def test_student_modules_cannot_shadow_the_standard_library_or_numpy(tmp_path):
     assert _run(root, GOOD)["good"].value == 4
 
 
-def test_the_worker_gets_a_private_copy_and_a_scrubbed_environment(tmp_path, monkeypatch):
+def test_the_worker_gets_a_private_copy_and_a_scrubbed_environment(_run, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "secret-token-value")
     (tmp_path / "sub").mkdir()
     original = _submission(tmp_path / "sub", ok="""
@@ -135,14 +146,14 @@ def test_the_worker_gets_a_private_copy_and_a_scrubbed_environment(tmp_path, mon
     assert not (original / "problem_output.txt").exists()
 
 
-def test_missing_module_and_misnamed_file_are_explained(tmp_path):
+def test_missing_module_and_misnamed_file_are_explained(_run, tmp_path):
     root = _submission(tmp_path, Problem1="X = 1\n")
     outcome = _run(root, Task("t", "problem1", "X", call=False, group="t"))["t"]
     assert outcome.status is Status.ERROR
     assert "rename it to problem1.py" in outcome.error_message
 
 
-def test_unsendable_return_values_arrive_as_their_type_name(tmp_path):
+def test_unsendable_return_values_arrive_as_their_type_name(_run, tmp_path):
     root = _submission(tmp_path, ok="""
         class Sneaky(float):
             def __eq__(self, other):

@@ -19,7 +19,8 @@ def test_a_number_may_be_int_float_numpy_scalar_or_size_one_array(actual):
 
 
 @pytest.mark.parametrize("actual, kind", [(True, "wrong type"), ("24", "wrong type"),
-                                          (np.array([24.0, 1.0]), "wrong type"), (23, "wrong value"),
+                                          (np.array([24.0, 1.0]), "wrong type"),
+                                          (23, "wrong value"),
                                           (math.nan, "not finite"), (Opaque("Foo"), "wrong type")])
 def test_numbers_reject_bools_strings_and_wrong_values(actual, kind):
     assert compare(24, actual).kind == kind
