@@ -67,6 +67,8 @@ class Case:
     expected: Any = None
     alternatives: tuple[Any, ...] = ()  # other accepted answers
     hint: str = ""  # shown when this case fails and no misconception matched
+    call: str = ""  # how reports show the call, e.g. "relu(array([-2., 0., 3.]))" (public only)
+    expected_text: str = ""  # how reports show the expected value (public only)
 
 
 @dataclass(frozen=True)

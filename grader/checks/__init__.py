@@ -132,28 +132,26 @@ def outcome_problem(outcome: TaskOutcome) -> str:
     return f"raised {outcome.error_type}{message}"
 
 
-def judge(item: Item, case: Case, outcome: TaskOutcome, call: str,
-          check: Callable[[Any], Mismatch | None],
-          misconception: Callable[[Any], Misconception | None],
-          expected_text: str | None = None) -> CaseResult:
-    """One case's result from its outcome; stripped of details if the case is hidden."""
+def judge(case: Case, outcome: TaskOutcome, check: Callable[[Any], Mismatch | None],
+          misconception: Callable[[Any], Misconception | None]) -> CaseResult:
+    """One case's result from its outcome. A hidden case's result never holds its
+    inputs, expected or actual values (see CaseResult.for_hidden)."""
     if outcome.status is not Status.PASSED:
         result = CaseResult(case.name, outcome.status, case.hidden, case.weight,
-                            message=outcome_problem(outcome), call=call,
+                            message=outcome_problem(outcome), call=case.call,
                             output=outcome.output, traceback=outcome.traceback)
-    else:
-        mismatch = check(outcome.value)
-        matched = misconception(outcome.value) if mismatch else None
-        result = CaseResult(
-            case.name, Status.FAILED if mismatch else Status.PASSED, case.hidden, case.weight,
-            message=(mismatch.detail if mismatch else ""), call=call,
-            expected=expected_text if expected_text is not None else short_repr(case.expected),
-            actual=short_repr(outcome.value), output=outcome.output,
-            misconception=matched.id if matched else "")
-        if mismatch and case.hidden:
-            result = CaseResult(case.name, Status.FAILED, True, case.weight,
-                                message=mismatch.kind, misconception=result.misconception)
-    return result.for_hidden() if case.hidden else result
+        return result.for_hidden() if case.hidden else result
+    mismatch = check(outcome.value)
+    matched = misconception(outcome.value) if mismatch else None
+    status = Status.FAILED if mismatch else Status.PASSED
+    if case.hidden:
+        return CaseResult(case.name, status, True, case.weight,
+                          message=mismatch.kind if mismatch else "",
+                          misconception=matched.id if matched else "").for_hidden()
+    return CaseResult(case.name, status, False, case.weight,
+                      message=mismatch.detail if mismatch else "", call=case.call,
+                      expected=case.expected_text, actual=short_repr(outcome.value),
+                      output=outcome.output, misconception=matched.id if matched else "")
 
 
 def expected_check(case: Case, tol: Tolerance,

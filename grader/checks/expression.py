@@ -9,10 +9,11 @@ process with a time limit (algebra.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from grader import formula
-from grader.algebra import AlgebraService, AlgebraTimeout
+from grader.algebra import AlgebraError, AlgebraService
 from grader.checks import GradeContext, base_item, item_result, judge
 from grader.compare import Mismatch, describe_type
 from grader.models import Case, Item, ItemResult, Misconception, Task, TaskOutcome
@@ -55,7 +56,10 @@ class ExpressionCheck:
                 raise ctx.error(here, "an expression misconception needs 'when' or 'when_any'")
             misconceptions.append(Misconception(
                 m["id"], m["hint"], tuple(parse(a, here + ["when"]) for a in answers)))
-        case = Case(raw["name"], hidden=bool(raw.get("hidden")), expected=expected)
+        hidden = bool(raw.get("hidden"))
+        case = Case(raw["name"], hidden=hidden, expected=expected,
+                    call="" if hidden else raw["name"],
+                    expected_text="" if hidden else formula.to_text(expected))
         return Item(cases=(case,), misconceptions=tuple(misconceptions), options=options,
                     **base_item(raw, ctx, path))
 
@@ -87,7 +91,7 @@ class ExpressionCheck:
                         for k, a in enumerate(m.answers)}
             try:
                 verdicts.update(ctx.service("algebra", AlgebraService).check(node, targets))
-            except AlgebraTimeout as e:
+            except AlgebraError as e:
                 return Mismatch("could not be checked", str(e))
             if verdicts["expected"]:
                 return None
@@ -98,8 +102,7 @@ class ExpressionCheck:
                          if any(verdicts.get(f"{m.id}\0{k}") for k in range(len(m.answers)))),
                         None)
 
-        result = judge(item, case, outcome, item.name, check, misconception,
-                       expected_text=formula.to_text(case.expected))
-        if result.actual.startswith(("'", '"')):  # show the formula itself, not its repr
-            result = result.__class__(**{**result.__dict__, "actual": outcome.value})
+        result = judge(case, outcome, check, misconception)
+        if result.actual and isinstance(outcome.value, str):  # the formula itself, not its repr
+            result = replace(result, actual=outcome.value[:300])
         return item_result(item, [result], [outcome])

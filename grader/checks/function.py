@@ -68,9 +68,12 @@ class FunctionCheck:
                             for j, a in enumerate(case.get("accept", []))]
             alternatives += [ctx.reference_function(d, path + ["accept_reference", j])(args, kwargs)
                              for j, d in enumerate(raw.get("accept_reference", []))]
+            shown = {} if hidden else {"call": call_text(raw["name"], args, kwargs),
+                                       "expected_text": short_repr(expected)}
             cases.append(Case(case["name"], hidden=hidden, weight=float(case.get("weight", 1.0)),
                               args=args, kwargs=kwargs, expected=expected,
-                              alternatives=tuple(alternatives), hint=case.get("hint", "")))
+                              alternatives=tuple(alternatives), hint=case.get("hint", ""),
+                              **shown))
         misconceptions = []
         for m, raw_m in zip(literal_misconceptions(raw, ctx, path),
                             raw.get("misconceptions", []), strict=True):
@@ -98,13 +101,12 @@ class FunctionCheck:
             outcome = outcomes[f"{item.id}#{i}"]
             used.append(outcome)
             results.append(judge(
-                item, case, outcome, call_text(item.name, case),
-                expected_check(case, item.tolerance),
+                case, outcome, expected_check(case, item.tolerance),
                 lambda v, case=case: matching_misconception(item, case, v, equal)))
         return item_result(item, results, used)
 
 
-def call_text(name: str, case: Case) -> str:
-    parts = [short_repr(a, 120) for a in case.args]
-    parts += [f"{k}={short_repr(v, 120)}" for k, v in case.kwargs.items()]
+def call_text(name: str, args: tuple, kwargs: dict) -> str:
+    parts = [short_repr(a, 120) for a in args]
+    parts += [f"{k}={short_repr(v, 120)}" for k, v in kwargs.items()]
     return f"{name}({', '.join(parts)})"

@@ -14,7 +14,7 @@ from grader.checks import (
     literal_misconceptions,
     matching_misconception,
 )
-from grader.compare import compare
+from grader.compare import compare, short_repr
 from grader.models import Case, Item, ItemResult, Task, TaskOutcome
 from grader.rubric import MISCONCEPTION, TOLERANCE
 
@@ -40,8 +40,10 @@ class ValueCheck:
             expected = ctx.reference_value(f"{raw['module']}.{raw['name']}", path + ["expect"])
         accept = tuple(ctx.value(a, path + ["accept", i])
                        for i, a in enumerate(raw.get("accept", [])))
-        case = Case(raw["name"], hidden=bool(raw.get("hidden")), expected=expected,
-                    alternatives=accept)
+        hidden = bool(raw.get("hidden"))
+        case = Case(raw["name"], hidden=hidden, expected=expected, alternatives=accept,
+                    call="" if hidden else raw["name"],
+                    expected_text="" if hidden else short_repr(expected))
         normalize = tuple(raw.get("normalize", ["strip", "casefold", "collapse_space"]))
         return Item(cases=(case,), misconceptions=literal_misconceptions(raw, ctx, path),
                     options={"normalize": normalize}, **base_item(raw, ctx, path))
@@ -58,7 +60,6 @@ class ValueCheck:
         def equal(expected: Any, value: Any) -> bool:
             return compare(expected, value, item.tolerance, normalize) is None
 
-        result = judge(item, case, outcome, item.name,
-                       expected_check(case, item.tolerance, normalize),
+        result = judge(case, outcome, expected_check(case, item.tolerance, normalize),
                        lambda v: matching_misconception(item, case, v, equal))
         return item_result(item, [result], [outcome])

@@ -1,0 +1,119 @@
+"""Reports: one Jinja environment factory, the format registry, and the terminal summary.
+
+Templates receive the ``SubmissionResult`` itself (as ``result``, with its
+``rubric``) and format it with the filters in ``filters.py``. A user's template
+folder is searched before the built-in one, so a course can restyle a report
+without touching the grader.
+
+Security boundary: every value a template prints may hold student text (their
+printed output, answers, exception messages). The HTML environment autoescapes
+everything; the Markdown one escapes every ``{{ }}`` output unless a filter
+built it as ``MdSafe``. Templates that bypass this (``|safe``, ``Markup``) open a
+hole; the HTML report's Content-Security-Policy, which forbids scripts, is only
+a second line behind the escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from grader.models import Status, SubmissionResult
+from grader.plugins import load
+from grader.reports import filters
+from grader.reports.filters import MdSafe, md_escape
+from grader.reports.gradescope import results_json
+from grader.reports.terminal import terminal_summary
+
+__all__ = ["MdSafe", "Writer", "environment", "formats", "render", "terminal_summary"]
+
+TEMPLATE_KINDS = ("html", "md")
+
+
+class Writer(Protocol):
+    """A report format: writes one file for ``result`` into ``out_dir`` and returns its path.
+
+    Third-party formats register one under the ``grader.formats`` entry-point group.
+    """
+
+    def __call__(self, result: SubmissionResult, out_dir: Path,
+                 template_dirs: Sequence[Path] = (), /) -> Path: ...
+
+
+def environment(kind: str, template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    """The Jinja environment for ``kind`` ("html" or "md"): the only place one is built."""
+    if kind not in TEMPLATE_KINDS:
+        raise ValueError(f"unknown template kind {kind!r} (known: {', '.join(TEMPLATE_KINDS)})")
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([Path(d) for d in template_dirs]),
+        jinja2.PackageLoader("grader.reports", "templates"),
+    ])
+    escaping: dict[str, Any] = (
+        {"autoescape": True} if kind == "html"
+        else {"autoescape": False, "finalize": _markdown_output})
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True, **escaping)
+    env.filters.update(filters.COMMON)
+    if kind == "md":
+        env.filters.update(filters.MARKDOWN_ONLY)
+    env.globals["Status"] = Status
+    return env
+
+
+def _markdown_output(value: object) -> MdSafe:
+    """Escape every ``{{ }}`` output of a Markdown template, except what a filter made safe."""
+    return value if isinstance(value, MdSafe) else md_escape(str(value))
+
+
+def render(kind: str, result: SubmissionResult, template_dirs: Sequence[Path] = ()) -> str:
+    """The text of ``report.<kind>.j2`` for ``result``."""
+    template = environment(kind, template_dirs).get_template(f"report.{kind}.j2")
+    return template.render(result=result, rubric=result.rubric)
+
+
+def write_html(result: SubmissionResult, out_dir: Path,
+               template_dirs: Sequence[Path] = ()) -> Path:
+    return _write_atomic(out_dir / "report.html", render("html", result, template_dirs))
+
+
+def write_markdown(result: SubmissionResult, out_dir: Path,
+                   template_dirs: Sequence[Path] = ()) -> Path:
+    return _write_atomic(out_dir / "report.md", render("md", result, template_dirs))
+
+
+def write_gradescope(result: SubmissionResult, out_dir: Path,
+                     template_dirs: Sequence[Path] = ()) -> Path:
+    text = json.dumps(results_json(result), indent=2, ensure_ascii=False, allow_nan=False)
+    return _write_atomic(out_dir / "results.json", text + "\n")
+
+
+def formats() -> dict[str, Writer]:
+    """Every report format by name: the built-ins, then those third-party packages declare."""
+    return load("grader.formats",
+                {"html": write_html, "md": write_markdown, "json": write_gradescope})
+
+
+def _write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` so a reader sees the old file or the new one, never half of one.
+
+    The temporary file sits in the same folder (so ``os.replace`` is a rename on
+    one file system) and is created with ``os.open`` so the umask applies, as it
+    would for a plain write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
