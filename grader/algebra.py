@@ -25,6 +25,7 @@ import select
 import selectors
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -58,9 +59,14 @@ class AlgebraService:
         self._process: subprocess.Popen | None = None
         self._cache: dict[str, dict[str, bool]] = {}
         self._ids = itertools.count(1)
+        self._lock = threading.RLock()  # a batch grades in several threads; one exchange at a time
 
     def start(self) -> None:
         """Spawn the process if none is running; returns at once, while sympy imports."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
         self._stop()
@@ -79,13 +85,15 @@ class AlgebraService:
         not check these formulas.
         """
         key = json.dumps([student, targets], sort_keys=True, separators=(",", ":"))
-        if key not in self._cache:
-            self._cache[key] = self._exchange(student, targets)
-        return dict(self._cache[key])
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self._exchange(student, targets)
+            return dict(self._cache[key])
 
     def close(self) -> None:
         """End the process; a later check starts a new one."""
-        self._stop()
+        with self._lock:
+            self._stop()
 
     def __enter__(self) -> AlgebraService:
         self.start()

@@ -32,7 +32,17 @@ def _grade_parser() -> argparse.ArgumentParser:
         "rubric, and write feedback reports.",
         epilog="Other commands: 'grade rubric check RUBRIC' validates a rubric; "
                "'grade rubric schema' prints the rubric JSON Schema.")
-    p.add_argument("submission", type=Path, help="the submission folder or .zip")
+    p.add_argument("submission", type=Path, nargs="*",
+                   help="the submission folder or .zip (several: graded as a batch)")
+    p.add_argument("--batch", type=Path, metavar="ROOT",
+                   help="grade every folder and .zip directly inside ROOT; reports go to "
+                        "OUT/<name>/, plus gradebook.csv, gradebook.json, summary.html")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="submissions graded at once in a batch (default: CPU count)")
+    p.add_argument("--force", action="store_true",
+                   help="re-grade every submission, even those already up to date")
+    p.add_argument("--manual", type=Path, default=None, metavar="CSV",
+                   help="hand grades to merge (columns: student, item, points, comment)")
     p.add_argument("--rubric", type=Path, default=None,
                    help="rubric.yaml or its folder (default: rubrics/assignment4)")
     p.add_argument("--out", type=Path, default=Path("grade-report"),
@@ -43,7 +53,9 @@ def _grade_parser() -> argparse.ArgumentParser:
                    help="a folder of Jinja templates searched before the built-in ones")
     p.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
                    help="exit 1 if the score is below PERCENT of the total")
-    p.add_argument("--executor", default="subprocess", help="how student code is run")
+    p.add_argument("--executor", default=None,
+                   help="how student code is run: subprocess (default for one submission) or "
+                        "forkserver (default for a batch)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
 
@@ -73,22 +85,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _grade_command(args: argparse.Namespace) -> int:
+    from grader.checks import GradeContext
     from grader.execution import executors
-    from grader.pipeline import grade_submission, write_reports
-    from grader.reports import formats, terminal_summary
+    from grader.reports import formats
     from grader.rubric import load_rubric
 
     wanted = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = sorted(set(wanted) - set(formats()))
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(sorted(formats()))})")
+    if not args.submission and args.batch is None:
+        raise UsageError("name a submission folder or .zip, or --batch ROOT")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     executor_classes = executors()
-    if args.executor not in executor_classes:
-        raise UsageError(f"unknown executor {args.executor!r} "
-                         f"(known: {', '.join(sorted(executor_classes))})")
-    rubric = load_rubric(args.rubric or _default_rubric())
-    result = grade_submission(args.submission, rubric, executor=executor_classes[args.executor]())
-    written = write_reports(result, args.out, wanted, args.templates)
+    name = args.executor or ("forkserver" if args.batch or len(args.submission) > 1
+                             else "subprocess")
+    if name not in executor_classes:
+        known = ", ".join(sorted(executor_classes))
+        raise UsageError(f"unknown executor {name!r} (known: {known})")
+    with GradeContext() as context:
+        rubric = load_rubric(args.rubric or _default_rubric(), context)
+        if args.batch is not None or len(args.submission) > 1:
+            return _batch(args, rubric, wanted, executor_classes[name](), context)
+        return _single(args, rubric, wanted, executor_classes[name](), context)
+
+
+def _single(args: argparse.Namespace, rubric, formats: list[str], executor, context) -> int:
+    from grader.gradebook import apply_manual_grades, read_manual_grades
+    from grader.pipeline import grade_submission, write_reports
+    from grader.reports import terminal_summary
+
+    try:
+        result = grade_submission(args.submission[0], rubric, executor=executor, context=context)
+    finally:
+        executor.close()
+    if args.manual:
+        grades = read_manual_grades(args.manual, rubric, [result.name])
+        result = apply_manual_grades(result, grades.get(result.name, {}))
+    written = write_reports(result, args.out, formats, args.templates)
     if not args.quiet:
         print(terminal_summary(result))
         print("Reports: " + ", ".join(str(p) for p in written))
@@ -97,6 +132,69 @@ def _grade_command(args: argparse.Namespace) -> int:
             print(f"Score {result.percent:.1f}% is below --fail-under {args.fail_under:g}%")
         return 1
     return 0
+
+
+def _batch(args: argparse.Namespace, rubric, formats: list[str], executor, context) -> int:
+    from grader.batch import grade_batch
+    from grader.submission import discover
+
+    sources = list(args.submission)
+    if args.batch is not None:
+        sources += discover(args.batch)
+    if not sources:
+        raise UsageError(f"{args.batch}: no submissions (folders or .zip files) inside")
+    progress = _Progress(len(sources), quiet=args.quiet)
+    try:
+        result = grade_batch(sources, rubric, args.out, jobs=args.jobs, force=args.force,
+                             manual=args.manual, formats=formats, template_dirs=args.templates,
+                             executor=executor, context=context, progress=progress.update)
+    finally:
+        progress.close()
+        executor.close()
+    if not args.quiet:
+        print(_batch_summary(result))
+    below = [r for r in result.records
+             if args.fail_under is not None and r.percent < args.fail_under]
+    return 1 if below else 0
+
+
+class _Progress:
+    """A live bar with count, rate and ETA on a terminal; plain lines elsewhere (CI, logs)."""
+
+    def __init__(self, total: int, quiet: bool):
+        import os
+
+        self.quiet = quiet
+        self.bar = None
+        if not quiet and sys.stderr.isatty() and not os.environ.get("CI"):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="sub", desc="grading", dynamic_ncols=True)
+
+    def update(self, done: int, total: int, record, reused: bool) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+        elif not self.quiet:
+            state = "up to date" if reused else record.status
+            print(f"[{done}/{total}] {record.name}: {record.score:g}/{record.max_score:g} "
+                  f"({state})", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _batch_summary(result) -> str:
+    records = result.records
+    mean = sum(r.percent for r in records) / len(records) if records else 0.0
+    trouble = [r for r in records if r.status == "error" or r.problems]
+    lines = [f"Graded {result.graded} submission(s), {result.reused} already up to date, "
+             f"in {result.elapsed:.1f} s.",
+             f"Class mean {mean:.1f}%; {len(trouble)} submission(s) with errors or timeouts.",
+             f"Gradebook: {result.out / 'gradebook.csv'}",
+             f"Class summary: {result.out / 'summary.html'}",
+             f"Hand grades: fill in {result.out / 'manual_template.csv'}, then --manual it."]
+    return "\n".join(lines)
 
 
 def _rubric_command(args: argparse.Namespace) -> int:

@@ -44,10 +44,10 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
                  context: GradeContext) -> SubmissionResult:
     started = time.monotonic()
     kinds = check_kinds()
-    for name, kind in kinds.items():  # warm up shared services before the worker runs
-        prepare = getattr(kind, "prepare", None)
+    for name in sorted({item.kind for item in rubric.items}):  # warm-ups, before the worker
+        prepare = getattr(kinds[name], "prepare", None)
         if prepare is not None:
-            prepare([i for i in rubric.items if i.kind == name], context)
+            prepare(context)
     tasks: list[Task] = [t for item in rubric.items for t in kinds[item.kind].tasks(item)]
     run = executor.run(submission.root, tasks, rubric.limits)
     lines = _definition_lines(submission.root, rubric.modules)

@@ -27,7 +27,7 @@ from grader.models import Limits, Rubric, Tolerance
 # --- YAML --------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
     """SafeLoader with YAML 1.2 scalars (``1e-6`` is a float; ``no`` is a string) and
     duplicate keys reported instead of silently dropped."""
 
@@ -350,8 +350,12 @@ def _make_value(kind: str, body: Any, ctx: BuildContext, path: list) -> Any:
     return out.astype(body["dtype"]) if "dtype" in body else out
 
 
-def load_rubric(path: str | Path) -> Rubric:
-    """Load, validate and build a rubric from a rubric.yaml file or a folder holding one."""
+def load_rubric(path: str | Path, context: Any = None) -> Rubric:
+    """Load, validate and build a rubric from a rubric.yaml file or a folder holding one.
+
+    With a GradeContext, the check kinds the rubric uses are warmed up as soon
+    as they are known (the algebra process imports sympy while the rest loads).
+    """
     from grader.checks import check_kinds
 
     path = Path(path)
@@ -360,6 +364,13 @@ def load_rubric(path: str | Path) -> Rubric:
     if not path.is_file():
         raise RubricError(str(path), "no such rubric file")
     data, node = _read_yaml(path)
+    kinds = check_kinds()
+    if context is not None and isinstance(data, dict) and isinstance(data.get("items"), list):
+        used = {i.get("kind") for i in data["items"] if isinstance(i, dict)}
+        for name in sorted(used & set(kinds), key=str):
+            prepare = getattr(kinds[name], "prepare", None)
+            if prepare is not None:
+                prepare(context)
     _validate(data, node, str(path))
     ids: dict[str, int] = {}
     for index, raw in enumerate(data["items"]):
@@ -376,7 +387,6 @@ def load_rubric(path: str | Path) -> Rubric:
     ctx = BuildContext(path, node, Reference(folder), Tolerance(),
                        float(defaults.get("timeout", Limits.call_timeout)))
     ctx.tolerance = ctx.tolerance_from(defaults.get("tolerance"))
-    kinds = check_kinds()
     items = tuple(kinds[raw["kind"]].build(raw, ctx, ["items", i])
                   for i, raw in enumerate(data["items"]))
     limits = Limits(call_timeout=ctx.timeout, **data.get("limits", {}))

@@ -94,10 +94,8 @@ class Worker:
         for f in frames:
             f.filename = str(Path(f.filename).relative_to(self.root))
         text = "".join(traceback.format_list(frames))
-        if isinstance(exc, SyntaxError) and exc.filename:
-            name = Path(exc.filename).name
-            text += f'  File "{name}", line {exc.lineno}\n    {(exc.text or "").strip()}\n'
-        return text + "".join(traceback.format_exception_only(type(exc), exc))
+        text += "".join(traceback.format_exception_only(type(exc), exc))
+        return text.replace(str(self.root) + os.sep, "")  # no private paths in reports
 
     def run_step(self, step: dict) -> dict:
         out = CappedWriter(self.output_chars)

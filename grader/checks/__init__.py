@@ -7,13 +7,14 @@ into the rubric schema) and three methods, one per pipeline stage:
 - ``tasks(item) -> list[Task]``: what the worker must read or call;
 - ``grade(item, outcomes, ctx) -> ItemResult``: compare, in the grader's process.
 
-and optionally ``prepare(items, ctx)``, called before the worker starts (to warm
-up a service). Built-in kinds and third-party ones (entry point group
+and optionally ``prepare(ctx)``, called as early as the rubric is known to use
+the kind, to warm up a shared service. Built-in kinds and third-party ones (entry point group
 ``grader.checks``) are found by ``check_kinds()``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol
 
@@ -48,11 +49,14 @@ class GradeContext:
 
     def __init__(self) -> None:
         self._services: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def service(self, key: str, factory: Callable[[], Any]) -> Any:
-        if key not in self._services:
-            self._services[key] = factory()
-        return self._services[key]
+        """The shared service ``key``, created on first use (services must be thread-safe)."""
+        with self._lock:
+            if key not in self._services:
+                self._services[key] = factory()
+            return self._services[key]
 
     def close(self) -> None:
         for service in self._services.values():

@@ -63,10 +63,9 @@ class ExpressionCheck:
         return Item(cases=(case,), misconceptions=tuple(misconceptions), options=options,
                     **base_item(raw, ctx, path))
 
-    def prepare(self, items: list[Item], ctx: GradeContext) -> None:
-        """Start the algebra process now: sympy imports while the worker runs."""
-        if items:
-            ctx.service("algebra", AlgebraService).start()
+    def prepare(self, ctx: GradeContext) -> None:
+        """Start the algebra process now: sympy imports while the rest runs."""
+        ctx.service("algebra", AlgebraService).start()
 
     def tasks(self, item: Item) -> list[Task]:
         return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,

@@ -31,7 +31,8 @@ from grader.reports.filters import MdSafe, md_escape
 from grader.reports.gradescope import results_json
 from grader.reports.terminal import terminal_summary
 
-__all__ = ["MdSafe", "Writer", "environment", "formats", "render", "terminal_summary"]
+__all__ = ["MdSafe", "Writer", "environment", "formats", "render", "terminal_summary",
+           "write_atomic", "write_gradescope", "write_html", "write_markdown"]
 
 TEMPLATE_KINDS = ("html", "md")
 
@@ -79,18 +80,18 @@ def render(kind: str, result: SubmissionResult, template_dirs: Sequence[Path] = 
 
 def write_html(result: SubmissionResult, out_dir: Path,
                template_dirs: Sequence[Path] = ()) -> Path:
-    return _write_atomic(out_dir / "report.html", render("html", result, template_dirs))
+    return write_atomic(out_dir / "report.html", render("html", result, template_dirs))
 
 
 def write_markdown(result: SubmissionResult, out_dir: Path,
                    template_dirs: Sequence[Path] = ()) -> Path:
-    return _write_atomic(out_dir / "report.md", render("md", result, template_dirs))
+    return write_atomic(out_dir / "report.md", render("md", result, template_dirs))
 
 
 def write_gradescope(result: SubmissionResult, out_dir: Path,
                      template_dirs: Sequence[Path] = ()) -> Path:
     text = json.dumps(results_json(result), indent=2, ensure_ascii=False, allow_nan=False)
-    return _write_atomic(out_dir / "results.json", text + "\n")
+    return write_atomic(out_dir / "results.json", text + "\n")
 
 
 def formats() -> dict[str, Writer]:
@@ -99,8 +100,10 @@ def formats() -> dict[str, Writer]:
                 {"html": write_html, "md": write_markdown, "json": write_gradescope})
 
 
-def _write_atomic(path: Path, text: str) -> Path:
+def write_atomic(path: Path, text: str) -> Path:
     """Write ``text`` so a reader sees the old file or the new one, never half of one.
+
+    Public so every report module (the class summary too) writes files the same way.
 
     The temporary file sits in the same folder (so ``os.replace`` is a rename on
     one file system) and is created with ``os.open`` so the umask applies, as it

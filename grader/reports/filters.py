@@ -21,10 +21,13 @@ class MdSafe(str):
     """
 
 
-# Characters that can start Markdown syntax on GitHub or GitLab (emphasis, links,
-# lists, headings, tables, strikethrough, setext underlines, math). ``<``, ``>`` and
-# ``&`` become HTML entities instead, so no tag or entity survives as markup.
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=$])")
+# Characters that are Markdown syntax anywhere in a line on GitHub or GitLab (emphasis,
+# code, links, tables, strikethrough, math). ``<``, ``>`` and ``&`` become HTML
+# entities instead, so no tag or entity survives as markup. Block syntax (headings,
+# lists, quotes, setext underlines) only counts at the start of a line, and escaped
+# text is always one line: only its first character needs care (_LINE_START).
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|~$])")
+_LINE_START = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _BACKTICK_RUN = re.compile(r"`+")
 
@@ -34,7 +37,7 @@ _ICONS = {
     Status.PARTIAL: "◐",
     Status.FAILED: "✗",
     Status.ERROR: "⚠",
-    Status.TIMEOUT: "⧗",
+    Status.TIMEOUT: "◷",  # a clock face, from the widely available Geometric Shapes block
     Status.CRASHED: "✗",
     Status.NOT_RUN: "–",
     Status.PENDING: "○",
@@ -57,6 +60,8 @@ def md_escape(text: str) -> MdSafe:
     """
     text = html.escape(text.strip(), quote=False)
     text = _MD_PUNCTUATION.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit()
+                           else "\\" + m.group(1), text)
     return MdSafe(_LINE_BREAK.sub("<br>", text))
 
 

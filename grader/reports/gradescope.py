@@ -52,7 +52,7 @@ def _test(item_result: ItemResult) -> dict[str, Any]:
         "visibility": "visible",
         "extra_data": {"item_kind": item.kind, "pending": pending},
     }
-    if not pending:  # left out, Gradescope would show an ungraded item as failed
+    if not pending:  # an item still waiting for its hand grade has neither passed nor failed
         full_marks = item_result.status is Status.GRADED and item_result.score >= item.points
         passed = item_result.status is Status.PASSED or full_marks
         test["status"] = "passed" if passed else "failed"

@@ -1,13 +1,13 @@
 """The plain-text table the ``grade`` command prints after grading.
 
-No colours and no status glyphs: it must read the same in a CI log, a pipe, or
-a console whose encoding cannot show them.
+No colours and no status glyphs (✓, ✗): it must read the same in a CI log, a
+pipe, or a console whose encoding cannot show them.
 """
 
 from __future__ import annotations
 
 from grader.models import ItemResult, Status, SubmissionResult
-from grader.reports.filters import percent, points, shorten
+from grader.reports.filters import percent, pluralize, points, shorten
 
 _TITLE_WIDTH = 40
 
@@ -30,7 +30,8 @@ def terminal_summary(result: SubmissionResult) -> str:
     lines += [line(row) for row in rows]
     lines += [rule, line(total)]
     if result.pending_points:
-        lines.append(f"Graded by hand, still pending: {points(result.pending_points)} points")
+        pending = result.pending_points
+        lines.append(f"Graded by hand, still pending: {points(pending)} point{pluralize(pending)}")
     if result.error:
         lines.append(f"Not graded: {result.error}")
     lines += [f"Warning: {warning}" for warning in result.warnings]

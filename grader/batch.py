@@ -1,0 +1,204 @@
+"""Batch grading: a whole class in one command, in parallel, resumable.
+
+Each submission is graded in a fresh worker (forked from a warm fork server),
+its reports written atomically to ``OUT/<name>/`` and then its state file,
+last, so a state file means "done". Re-running the same command skips every
+submission whose inputs (its files, the rubric, its hand grades, the grader
+version, the formats) hash the same as last time; ``force`` re-grades all.
+The gradebook and the class summary are rebuilt from the state files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from grader import __version__
+from grader.checks import GradeContext
+from grader.errors import SubmissionError, UsageError
+from grader.execution import Executor, ForkServerExecutor
+from grader.gradebook import (
+    ManualGrades,
+    Record,
+    apply_manual_grades,
+    gradebook_csv,
+    gradebook_json,
+    manual_template,
+    read_manual_grades,
+)
+from grader.models import ItemResult, Rubric, SubmissionResult
+from grader.pipeline import DEFAULT_FORMATS, grade_opened, write_reports
+from grader.submission import open_submission
+
+STATE_FILE = ".grader-state.json"
+
+Progress = Callable[[int, int, Record, bool], None]  # done, total, record, reused
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    records: list[Record]
+    graded: int  # graded in this run
+    reused: int  # already up to date
+    out: Path
+    elapsed: float
+
+
+def submission_name(path: Path) -> str:
+    return path.name[:-4] if path.suffix.lower() == ".zip" else path.name
+
+
+def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
+                jobs: int | None = None, force: bool = False, manual: Path | None = None,
+                formats: Sequence[str] = DEFAULT_FORMATS, template_dirs: Sequence[Path] = (),
+                executor: Executor | None = None, context: GradeContext | None = None,
+                progress: Progress | None = None,
+                log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
+                ) -> BatchResult:
+    """Grade every source (folder or zip) into ``out``; see the module docstring."""
+    started = time.monotonic()
+    names = [submission_name(p) for p in sources]
+    seen: dict[str, Path] = {}
+    for name, path in zip(names, sources, strict=True):
+        if name in seen:
+            raise UsageError(f"two submissions would both be named {name!r}: "
+                             f"{seen[name]} and {path}")
+        seen[name] = path
+    grades: ManualGrades = read_manual_grades(manual, rubric, names) if manual else {}
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "manual_template.csv", manual_template(names, rubric, grades))
+    recipe = json.dumps([__version__, rubric.fingerprint, list(formats),
+                         [str(d) for d in template_dirs]])
+
+    records: dict[str, Record] = {}
+    todo: list[tuple[str, Path, str]] = []
+    for name, path in zip(names, sources, strict=True):
+        key = _input_key(path, recipe, grades.get(name, {}))
+        previous = None if force else _read_state(out / name, key)
+        if previous is not None:
+            records[name] = previous
+            if progress:
+                progress(len(records), len(sources), previous, True)
+        else:
+            todo.append((name, path, key))
+    reused = len(records)
+
+    own_executor, own_context = executor is None, context is None
+    executor = executor or ForkServerExecutor()
+    context = context or GradeContext()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+            pending: dict[Future, str] = {}
+            queue = iter(todo)
+            try:
+                # Keep only a few submissions in flight: Ctrl-C then stops promptly.
+                for name, path, key in queue:
+                    pending[pool.submit(_grade_one, name, path, key, rubric, out, executor,
+                                        context, grades.get(name, {}), formats,
+                                        template_dirs, log)] = name
+                    if len(pending) >= 2 * jobs:
+                        _collect(pending, records, len(sources), progress)
+                while pending:
+                    _collect(pending, records, len(sources), progress)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+    finally:
+        if own_context:
+            context.close()
+        if own_executor:
+            executor.close()
+        write_class_files(out, rubric, list(records.values()))
+    return BatchResult(sorted(records.values(), key=lambda r: r.name), len(records) - reused,
+                       reused, out, round(time.monotonic() - started, 3))
+
+
+def _collect(pending: dict[Future, str], records: dict[str, Record], total: int,
+             progress: Progress | None) -> None:
+    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    for future in done:
+        pending.pop(future)
+        record = future.result()
+        records[record.name] = record
+        if progress:
+            progress(len(records), total, record, False)
+
+
+def _grade_one(name: str, path: Path, key: str, rubric: Rubric, out: Path, executor: Executor,
+               context: GradeContext, grades: dict, formats: Sequence[str],
+               template_dirs: Sequence[Path], log: Callable[[str], None]) -> Record:
+    try:
+        with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
+            submission = open_submission(path, Path(scratch))
+            result = grade_opened(submission, rubric, executor, context)
+    except SubmissionError as e:
+        result = failed_result(name, rubric, e.problem)
+    except Exception as e:  # a bug in the grader, not the student's fault: say so, go on
+        log(f"grade: internal error while grading {name}:\n{traceback.format_exc()}")
+        result = failed_result(name, rubric, "the grader failed on this submission "
+                               f"({type(e).__name__}); the instructor has the details")
+    result = apply_manual_grades(replace(result, name=name), grades)
+    folder = out / name
+    write_reports(result, folder, formats, template_dirs)
+    record = Record.of(result)
+    _write(folder / STATE_FILE, json.dumps({"key": key, "record": record.to_json()}))
+    return record
+
+
+def failed_result(name: str, rubric: Rubric, problem: str) -> SubmissionResult:
+    """A submission that could not be graded at all still gets a report saying why."""
+    return SubmissionResult(name, rubric, tuple(ItemResult(item) for item in rubric.items),
+                            error=problem)
+
+
+def write_class_files(out: Path, rubric: Rubric, records: list[Record]) -> None:
+    from grader.reports.summary import write_summary
+
+    _write(out / "gradebook.csv", gradebook_csv(records, rubric))
+    _write(out / "gradebook.json", gradebook_json(records, rubric))
+    write_summary(out, rubric, records)
+
+
+def _input_key(path: Path, recipe: str, grades: dict) -> str:
+    """A content hash of everything that decides this submission's result."""
+    digest = hashlib.sha256(recipe.encode())
+    digest.update(json.dumps(sorted(grades.items())).encode())
+    try:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if "__pycache__" not in p.parts):
+                if file.is_file() and not file.is_symlink():
+                    digest.update(str(file.relative_to(path)).encode() + b"\0")
+                    digest.update(file.read_bytes())
+        elif path.is_file():
+            digest.update(path.read_bytes())
+    except OSError:
+        pass  # unreadable: the key still changes with the rest, and grading reports why
+    return digest.hexdigest()
+
+
+def _read_state(folder: Path, key: str) -> Record | None:
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        return Record.from_json(state["record"]) if state.get("key") == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a reader (or a killed run) sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
