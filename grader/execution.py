@@ -70,8 +70,8 @@ class _Step:
         if self.task is not None:
             step["name"], step["group"] = self.task.name, self.task.group
             if self.task.call:
-                step["args"] = wire.encode(list(self.task.args))
-                step["kwargs"] = wire.encode(dict(self.task.kwargs))
+                step["args"], step["kwargs"] = self.task.wire_args or (
+                    wire.encode(list(self.task.args)), wire.encode(dict(self.task.kwargs)))
         return step
 
 

@@ -3,7 +3,9 @@
 rubric.py builds ``Rubric``/``Item``/``Case`` (instructor data, with expected
 values already computed); checks turn items into ``Task``s for the worker and
 ``TaskOutcome``s back into ``CaseResult``/``ItemResult``; reports read
-``SubmissionResult``. Scores are derived properties, never stored twice.
+``SubmissionResult``. Scores are derived properties, never stored twice (computed once per frozen
+result object: ``cached_property`` writes to the instance dict, which a frozen
+dataclass allows; ``dataclasses.replace`` makes a new object with a fresh cache).
 
 Hidden cases: a ``CaseResult`` built for a hidden case carries no input,
 expected or actual value and no exception text (see ``CaseResult.for_hidden``),
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +72,7 @@ class Case:
     hint: str = ""  # shown when this case fails and no misconception matched
     call: str = ""  # how reports show the call, e.g. "relu(array([-2., 0., 3.]))" (public only)
     expected_text: str = ""  # how reports show the expected value (public only)
+    wire_args: Any = field(default=None, compare=False)  # args and kwargs, wire-encoded once
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ class Task:
     kwargs: dict[str, Any] = field(default_factory=dict)
     timeout: float = 2.0
     group: str = ""  # the item it serves: after a timeout or crash, the rest of a group is skipped
+    wire_args: Any = None  # [args, kwargs] already wire-encoded (see Case.wire_args)
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,7 @@ class ItemResult:
     manual_score: float | None = None  # set when a hand grade is merged
     comment: str = ""  # grader's comment for manual items
 
-    @property
+    @cached_property
     def score(self) -> float:
         if not self.item.automatic:
             return self.manual_score or 0.0
@@ -246,7 +251,7 @@ class ItemResult:
             return self.item.points if passed == total else 0.0
         return round(self.item.points * passed / total, 2)
 
-    @property
+    @cached_property
     def status(self) -> Status:
         if not self.item.automatic:
             return Status.PENDING if self.manual_score is None else Status.GRADED
@@ -268,7 +273,7 @@ class SubmissionResult:
     warnings: tuple[str, ...] = ()  # about the submission as a whole
     error: str = ""  # the submission could not be graded at all
 
-    @property
+    @cached_property
     def score(self) -> float:
         return round(sum(r.score for r in self.items), 2)
 
@@ -276,11 +281,11 @@ class SubmissionResult:
     def max_score(self) -> float:
         return self.rubric.max_score
 
-    @property
+    @cached_property
     def automatic_score(self) -> float:
         return round(sum(r.score for r in self.items if r.item.automatic), 2)
 
-    @property
+    @cached_property
     def pending_points(self) -> float:
         return sum(r.item.points for r in self.items if r.status is Status.PENDING)
 

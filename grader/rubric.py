@@ -44,11 +44,22 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (
-        "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")]
+        "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"))
+
+
+def _yaml12_int(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)  # 010 is ten
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float", re.compile(r"""^(?:
         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
@@ -118,18 +129,31 @@ _RANDOM = {
                   "description": "fraction of entries set to exactly 0"},
         "dtype": {"type": "string"}}}
 VALUE_SPECS: dict[str, dict] = {
-    "array": {"type": "array"}, "ones": _SHAPE, "zeros": _SHAPE,
+    "array": {"type": "array", "items": {"$ref": "#/$defs/value"}}, "ones": _SHAPE,
+    "zeros": _SHAPE,
     "full": {"type": "object", "required": ["shape", "value"], "additionalProperties": False,
              "properties": {"shape": _SHAPE, "value": {"type": "number"}}},
-    "random": _RANDOM, "tuple": {"type": "array"}}
+    "random": _RANDOM, "tuple": {"type": "array", "items": {"$ref": "#/$defs/value"}}}
+# A value in a case: a YAML literal, or a one-key mapping naming a value spec, at any depth.
+VALUE = {"$ref": "#/$defs/value"}
+_VALUE_DEF = {
+    "description": "a literal, or a value spec such as {random: {shape: [3], seed: 1}}",
+    "if": {"type": "object", "minProperties": 1, "maxProperties": 1,
+           "anyOf": [{"required": [name]} for name in VALUE_SPECS]},
+    "then": {"properties": VALUE_SPECS},
+    "else": {"if": {"type": "array"}, "then": {"items": VALUE},
+             "else": {"if": {"type": "object"},
+                      "then": {"additionalProperties": VALUE}}}}
 CASE = {
     "type": "object", "required": ["name"], "additionalProperties": False,
     "properties": {
         "name": {"type": "string", "minLength": 1},
-        "args": {"type": "array", "description": "positional arguments (values or value specs)"},
-        "kwargs": {"type": "object"},
-        "expect": {"description": "expected result; omit to compute it with the reference"},
-        "accept": {"type": "array", "description": "other accepted results"},
+        "args": {"type": "array", "items": VALUE,
+                 "description": "positional arguments (values or value specs)"},
+        "kwargs": {"type": "object", "additionalProperties": VALUE},
+        "expect": {**VALUE, "description": "expected result; omit to compute it with the "
+                                           "reference"},
+        "accept": {"type": "array", "items": VALUE, "description": "other accepted results"},
         "weight": {"type": "number", "exclusiveMinimum": 0},
         "hint": {"type": "string", "description": "shown when this case fails"}}}
 MISCONCEPTION = {
@@ -188,16 +212,19 @@ def schema() -> dict:
                            "memory_mb": {"type": "integer", "minimum": 64},
                            "output_chars": {"type": "integer", "minimum": 0}}},
             "items": {"type": "array", "minItems": 1, "items": item}},
-        "$defs": {"case": CASE, "misconception": MISCONCEPTION, "tolerance": TOLERANCE,
-                  "value_spec": {"type": "object", "minProperties": 1, "maxProperties": 1,
-                                 "properties": VALUE_SPECS}}}
+        "$defs": {"value": _VALUE_DEF}}
 
 
 def _validate(data: Any, node: yaml.Node | None, file: str) -> None:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    relevance = jsonschema.exceptions.relevance
+    # A failing kind-specific field also makes it "unevaluated" at the item level: report
+    # the real problem, not "unknown key".
+    error = jsonschema.exceptions.best_match(
+        validator.iter_errors(data),
+        key=lambda e: (e.validator != "unevaluatedProperties", *relevance(e)))
     if error is None:
         return
     path = list(error.absolute_path)
@@ -213,13 +240,23 @@ def _validate(data: Any, node: yaml.Node | None, file: str) -> None:
         problem = f"must be one of {', '.join(map(str, error.validator_value))}"
     elif error.validator == "type":
         problem = f"must be {_article(error.validator_value)} (got {_yaml_type(error.instance)})"
+    elif error.validator == "minimum":
+        problem = f"must be at least {error.validator_value:g} (got {error.instance!r})"
+    elif error.validator == "exclusiveMinimum":
+        problem = f"must be more than {error.validator_value:g} (got {error.instance!r})"
+    elif error.validator in ("minItems", "minProperties") and error.validator_value == 1:
+        problem = "must not be empty"
+    elif error.validator == "pattern":
+        problem = ("must be a Python identifier" if error.validator_value == IDENTIFIER else
+                   "may hold only letters, digits, '_', '.' and '-'") + f" (got {error.instance!r})"
     else:
         problem = error.message
     raise RubricError(file, problem, key_path(path) or "(top level)", _line_of(node, path))
 
 
 def _article(t: Any) -> str:
-    names = t if isinstance(t, list) else [t]
+    names = [{"object": "mapping", "array": "list"}.get(n, n)
+             for n in (t if isinstance(t, list) else [t])]
     return " or ".join(("an " if n[0] in "aeiou" else "a ") + n for n in names)
 
 
@@ -271,8 +308,9 @@ class Reference:
                                   f"{type(e).__name__}: {e}") from None
             finally:
                 sys.path.remove(str(self.folder))
-                for name in set(sys.modules) - before:
-                    del sys.modules[name]
+                for name in set(sys.modules) - before:  # only ours: keep the packages it used
+                    if name.split(".")[0] in own:
+                        del sys.modules[name]
                 sys.modules.update(saved)
         return self._modules[module]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from grader import wire
 from grader.checks import (
     GradeContext,
     base_item,
@@ -73,12 +74,14 @@ class FunctionCheck:
             cases.append(Case(case["name"], hidden=hidden, weight=float(case.get("weight", 1.0)),
                               args=args, kwargs=kwargs, expected=expected,
                               alternatives=tuple(alternatives), hint=case.get("hint", ""),
+                              wire_args=(wire.encode(list(args)), wire.encode(kwargs)),
                               **shown))
         misconceptions = []
-        for m, raw_m in zip(literal_misconceptions(raw, ctx, path),
-                            raw.get("misconceptions", []), strict=True):
+        for i, (m, raw_m) in enumerate(zip(literal_misconceptions(raw, ctx, path),
+                                           raw.get("misconceptions", []), strict=True)):
             if "reference" in raw_m:
-                fn = ctx.reference_function(raw_m["reference"], path + ["misconceptions"])
+                fn = ctx.reference_function(raw_m["reference"],
+                                            path + ["misconceptions", i, "reference"])
                 m = Misconception(m.id, m.hint, m.answers,
                                   {c.name: fn(c.args, c.kwargs) for c in cases}, m.nonfinite)
             misconceptions.append(m)
@@ -88,7 +91,7 @@ class FunctionCheck:
 
     def tasks(self, item: Item) -> list[Task]:
         return [Task(f"{item.id}#{i}", item.module, item.name, call=True, args=c.args,
-                     kwargs=c.kwargs, timeout=item.timeout, group=item.id)
+                     kwargs=c.kwargs, timeout=item.timeout, group=item.id, wire_args=c.wire_args)
                 for i, c in enumerate(item.cases)]
 
     def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],

@@ -15,6 +15,7 @@ a second line behind the escaping.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
@@ -23,8 +24,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
+import markupsafe
 
-from grader.models import Status, SubmissionResult
+from grader.models import ItemResult, Status, SubmissionResult
 from grader.plugins import load
 from grader.reports import filters
 from grader.reports.filters import MdSafe, md_escape
@@ -48,7 +50,14 @@ class Writer(Protocol):
 
 
 def environment(kind: str, template_dirs: Sequence[Path] = ()) -> jinja2.Environment:
-    """The Jinja environment for ``kind`` ("html" or "md"): the only place one is built."""
+    """The Jinja environment for ``kind`` ("html" or "md"): the only place one is built.
+
+    Built once per kind and template folders, so a batch compiles each template once."""
+    return _environment(kind, tuple(Path(d) for d in template_dirs))
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(kind: str, template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     if kind not in TEMPLATE_KINDS:
         raise ValueError(f"unknown template kind {kind!r} (known: {', '.join(TEMPLATE_KINDS)})")
     loader = jinja2.ChoiceLoader([
@@ -64,7 +73,38 @@ def environment(kind: str, template_dirs: Sequence[Path] = ()) -> jinja2.Environ
     if kind == "md":
         env.filters.update(filters.MARKDOWN_ONLY)
     env.globals["Status"] = Status
+    env.globals["render_item"] = _ItemRenderer(env, kind)
     return env
+
+
+class _ItemRenderer:
+    """Renders one item's section (``item.<kind>.j2``), reusing identical ones.
+
+    In a class most students' results for an item are the same (full marks, or
+    the same mistake), so a batch renders each distinct item result once. The
+    key holds everything the item template may read.
+    """
+
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, env: jinja2.Environment, kind: str):
+        self.env, self.kind = env, kind
+        self.cache: dict[tuple, str] = {}
+
+    def __call__(self, r: ItemResult, index: int) -> str:
+        item = r.item
+        key = (index, item.id, item.title, item.description, item.points, item.kind,
+               item.module, item.name, r.cases, r.hints, r.error, r.traceback, r.line,
+               r.answer, r.manual_score, r.comment)
+        text = self.cache.get(key)
+        if text is None:
+            text = self.env.get_template(f"item.{self.kind}.j2").render(r=r, index=index)
+            # Rendered by this (escaping) environment, so it is safe to insert as is.
+            text = markupsafe.Markup(text) if self.kind == "html" else MdSafe(text)
+            if len(self.cache) >= self.MAX_ENTRIES:
+                self.cache.clear()
+            self.cache[key] = text
+        return text
 
 
 def _markdown_output(value: object) -> MdSafe:

@@ -8,7 +8,6 @@ the matching hint.
 
 import numpy as np
 
-
 # ---------------------------------------------------------------- problem 1
 
 def one_hot_transposed(labels, num_classes=10):
@@ -65,7 +64,7 @@ def forward_no_activation(u, W1, b1, W2, b2, W3, b3):
 def count_parameters_no_bias(layer_sizes):
     """Weights only, biases left out: [4, 2, 3, 1] -> 17."""
     sizes = list(layer_sizes)
-    return int(sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+    return int(sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)))
 
 
 # ---------------------------------------------------------------- problem 3
@@ -96,9 +95,11 @@ def l2_update_no_decay(w, grad, lr, lam):
 
 def l2_update_sign_error(w, grad, lr, lam):
     """Sign error in the decay term: w (1 + lr*lam) - lr*grad."""
-    return np.asarray(w, dtype=np.float64) * (1 + lr * lam) - lr * np.asarray(grad, dtype=np.float64)
+    w, grad = np.asarray(w, dtype=np.float64), np.asarray(grad, dtype=np.float64)
+    return w * (1 + lr * lam) - lr * grad
 
 
 def l2_update_half_lambda(w, grad, lr, lam):
     """Derivative of (lam/2) w^2 taken as (lam/2) w: w (1 - lr*lam/2) - lr*grad."""
-    return np.asarray(w, dtype=np.float64) * (1 - lr * lam / 2) - lr * np.asarray(grad, dtype=np.float64)
+    w, grad = np.asarray(w, dtype=np.float64), np.asarray(grad, dtype=np.float64)
+    return w * (1 - lr * lam / 2) - lr * grad

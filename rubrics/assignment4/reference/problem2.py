@@ -22,4 +22,4 @@ def forward(u, W1, b1, W2, b2, W3, b3):
 def count_parameters(layer_sizes):
     """Number of weights plus biases of a fully connected net with these layer sizes."""
     sizes = list(layer_sizes)
-    return int(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+    return int(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)))

@@ -16,4 +16,5 @@ WEIGHT_DECAY_EXPLANATION = (
 
 def l2_update(w, grad, lr, lam):
     """One gradient step on J_data + (lam/2) w^2: w (1 - lr*lam) - lr*grad."""
-    return np.asarray(w, dtype=np.float64) * (1 - lr * lam) - lr * np.asarray(grad, dtype=np.float64)
+    w, grad = np.asarray(w, dtype=np.float64), np.asarray(grad, dtype=np.float64)
+    return w * (1 - lr * lam) - lr * grad
