@@ -31,7 +31,8 @@ def _grade_parser() -> argparse.ArgumentParser:
         prog="grade", description="Grade a student submission (a folder or a .zip) against a "
         "rubric, and write feedback reports.",
         epilog="Other commands: 'grade rubric check RUBRIC' validates a rubric; "
-               "'grade rubric schema' prints the rubric JSON Schema.")
+               "'grade rubric schema' prints the rubric JSON Schema; 'grade doctor' shows "
+               "which protections student code runs under on this machine.")
     p.add_argument("submission", type=Path, nargs="*",
                    help="the submission folder or .zip (several: graded as a batch)")
     p.add_argument("--batch", type=Path, metavar="ROOT",
@@ -75,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["rubric"]:
             return _rubric_command(_rubric_parser().parse_args(argv[1:]))
+        if argv[:1] in (["doctor"], ["--doctor"]):
+            return _doctor()
         return _grade_command(_grade_parser().parse_args(argv))
     except GraderError as e:
         print(f"grade: error: {e}", file=sys.stderr)
@@ -82,6 +85,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("grade: interrupted", file=sys.stderr)
         return 130
+
+
+def _doctor() -> int:
+    """Which protections this machine gives student code (see SECURITY.md)."""
+    from grader.sandbox import probe
+
+    report = probe()
+    print("Protections for student code on this machine:")
+    for line in report.applied:
+        print(f"  active   {line}")
+    for line in report.missing:
+        print(f"  MISSING  {line}")
+    if report.missing:
+        print("Some protections are missing: see SECURITY.md for running the grader under a "
+              "separate user or in a container.")
+    return 0
+
+
+def _warn_missing_protections() -> None:
+    """Say once, before grading, if the kernel lacks a protection."""
+    from grader.sandbox import landlock_abi
+
+    abi = landlock_abi()
+    if abi < 6:
+        what = "no Landlock: student code can read any file you can, and use the network" \
+            if abi == 0 else f"Landlock ABI {abi}: some protections are missing"
+        print(f"grade: warning: {what} (run 'grade doctor' for details)", file=sys.stderr)
 
 
 def _grade_command(args: argparse.Namespace) -> int:
@@ -104,6 +134,7 @@ def _grade_command(args: argparse.Namespace) -> int:
     if name not in executor_classes:
         known = ", ".join(sorted(executor_classes))
         raise UsageError(f"unknown executor {name!r} (known: {known})")
+    _warn_missing_protections()
     with GradeContext() as context:
         rubric = load_rubric(args.rubric or _default_rubric(), context)
         if args.batch is not None or len(args.submission) > 1:

@@ -252,7 +252,8 @@ class _WorkerSession:
         import_replies: dict[str, dict] = {}
         plan = {"root": str(self.workdir), "steps": [s.as_json() for s in steps],
                 "limits": {"memory_mb": self.limits.memory_mb,
-                           "output_chars": self.limits.output_chars}}
+                           "output_chars": self.limits.output_chars,
+                           "cpu_seconds": int(self.limits.submission_timeout) + 5}}
         proc = self.launch(plan, self.workdir, self.private)
         lines = _LineReader(proc.read_fd)
         try:

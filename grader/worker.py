@@ -7,9 +7,9 @@ JSON line per step to a dedicated pipe (``result_fd``) that ``print`` cannot
 reach: the student's stdout/stderr are captured per step instead.
 
 This module is not a security boundary by itself: everything in this process
-can be changed by the student's code. The boundary is the process: the grader
-trusts nothing it receives beyond plain data (wire.py) and compares every
-value itself.
+can be changed by the student's code. The boundary is the process, confined by
+sandbox.py before student code runs: the grader trusts nothing it receives
+beyond plain data (wire.py) and compares every value itself.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import importlib.util
 import io
 import json
 import os
-import resource
 import signal
 import sys
 import traceback
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy  # noqa: F401  imported before student code so a stray numpy.py cannot shadow it
 
-from grader import wire
+from grader import sandbox, wire
 
 
 class CallTimeout(BaseException):
@@ -57,20 +56,6 @@ class CappedWriter(io.TextIOBase):
     def text(self) -> str:
         more = f"\n... ({self.dropped} more characters not shown)" if self.dropped else ""
         return "".join(self.parts) + more
-
-
-def apply_limits(limits: dict) -> None:
-    """Resource limits for this process. The seam where sandboxing plugs in."""
-    memory = int(limits.get("memory_mb", 1024)) * 2**20
-    for name, value in (("RLIMIT_AS", memory), ("RLIMIT_CORE", 0),
-                        ("RLIMIT_FSIZE", int(limits.get("file_mb", 64)) * 2**20)):
-        try:
-            resource.setrlimit(getattr(resource, name), (value, value))
-        except (ValueError, OSError):
-            pass  # a lower hard limit is already in force: keep it
-    cpu = int(limits.get("cpu_seconds", 0))
-    if cpu:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
 
 class Worker:
@@ -196,9 +181,9 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def run_plan(plan: dict, result_fd: int) -> None:
     """Work through a plan, one reply line per step, then end the process."""
     limits = plan.get("limits", {})
-    apply_limits(limits)
-    faulthandler.enable()  # a segfault leaves a Python traceback on stderr for the report
     root = Path(plan["root"]).resolve()
+    faulthandler.enable()  # a segfault leaves a Python traceback on stderr for the report
+    sandbox.confine(root.parent, limits)  # the private folder holding the submission copy
     sys.meta_path.append(SubmissionFinder(root))
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGALRM, _on_alarm)
