@@ -120,7 +120,10 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
             context.close()
         if own_executor:
             executor.close()
-        write_class_files(out, rubric, list(records.values()))
+        try:  # even after Ctrl-C: the gradebook reflects everything graded so far
+            write_class_files(out, rubric, list(records.values()))
+        except Exception:  # a broken custom template must not lose the graded batch
+            log(f"grade: could not write the class files:\n{traceback.format_exc()}")
     return BatchResult(sorted(records.values(), key=lambda r: r.name), len(records) - reused,
                        reused, out, round(time.monotonic() - started, 3))
 

@@ -40,17 +40,21 @@ class Record:
     status: str  # "graded", "incomplete" (manual items pending), or "error"
     items: dict[str, ItemRecord] = field(default_factory=dict)
     error: str = ""
-    problems: tuple[str, ...] = ()  # statuses like "timeout"/"crashed" seen in any item
+    problems: tuple[str, ...] = ()  # module-level errors, and items that timed out or crashed
 
     @classmethod
     def of(cls, result: SubmissionResult) -> Record:
         items = {
             r.item.id: ItemRecord(
                 r.score, r.status.value, tuple(h.misconception for h in r.hints if h.misconception),
-                tuple(c.name for c in r.cases if c.hidden and not c.passed))
+                # hidden cases that ran and failed; not those an import error or a timeout skipped
+                tuple(c.name for c in r.cases if c.hidden and not c.passed and not r.error
+                      and c.status is not Status.NOT_RUN))
             for r in result.items}
-        problems = sorted({r.status.value for r in result.items
-                           if r.status in (Status.TIMEOUT, Status.CRASHED)})
+        problems = dict.fromkeys(
+            [r.error for r in result.items if r.error and r.item.automatic] +
+            [f"{r.item.id} {'timed out' if r.status is Status.TIMEOUT else 'crashed the worker'}"
+             for r in result.items if r.status in (Status.TIMEOUT, Status.CRASHED)])
         status = "error" if result.error else (
             "incomplete" if result.pending_points else "graded")
         return cls(result.name, result.score, result.automatic_score,

@@ -35,6 +35,7 @@ class ItemStats:
     mean: float
     full_share: float  # share of students with full marks
     problems: int  # students whose item errored, timed out or crashed
+    pending: int  # students whose hand grade for this (manual) item is still missing
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class ClassSummary:
     hidden_failures: tuple[FailedCase, ...]
     trouble: tuple[Trouble, ...]
     pending_manual: int  # students with hand-graded items still to grade
+    records: tuple[Record, ...] = ()  # every student, by name
 
     @classmethod
     def of(cls, rubric: Rubric, records: list[Record]) -> ClassSummary:
@@ -90,21 +92,27 @@ class ClassSummary:
                 item.id, item.title, item.points, item.automatic,
                 statistics.fmean(scores) if scores else 0.0,
                 sum(s >= item.points for s in scores) / len(scores) if scores else 0.0,
-                sum(m.status in ("error", "timeout", "crashed") for m in mine)))
+                sum(m.status in ("error", "timeout", "crashed") for m in mine),
+                sum(m.status == "pending" for m in mine)))
         hints = {(i.id, m.id): m.hint for i in rubric.items for m in i.misconceptions}
+        order = {i.id: n for n, i in enumerate(rubric.items)}
         fired = Counter((item_id, m) for r in records for item_id, it in r.items.items()
                         for m in it.misconceptions)
+        # Most frequent first; ties in rubric order, so every run lists them the same way.
         mistakes = tuple(Mistake(item, mid, hints.get((item, mid), ""), n)
-                         for (item, mid), n in fired.most_common())
+                         for (item, mid), n in sorted(
+                             fired.items(), key=lambda e: (-e[1], order.get(e[0][0], 0), e[0])))
         failed = Counter((item_id, case) for r in records for item_id, it in r.items.items()
                          for case in it.failed_hidden)
-        hidden_failures = tuple(FailedCase(i, c, n) for (i, c), n in failed.most_common(10))
-        trouble = tuple(Trouble(r.name, r.error or ", ".join(r.problems))
+        hidden_failures = tuple(FailedCase(i, c, n) for (i, c), n in sorted(
+            failed.items(), key=lambda e: (-e[1], order.get(e[0][0], 0), e[0]))[:10])
+        trouble = tuple(Trouble(r.name, r.error or "; ".join(r.problems))
                         for r in sorted(records, key=lambda r: r.name)
                         if r.error or r.problems)
         return cls(rubric, len(records), statistics.fmean(percents), statistics.median(percents),
                    min(percents), max(percents), histogram, tuple(items), mistakes,
-                   hidden_failures, trouble, sum(r.status == "incomplete" for r in records))
+                   hidden_failures, trouble, sum(r.status == "incomplete" for r in records),
+                   tuple(sorted(records, key=lambda r: r.name)))
 
 
 def write_summary(out: Path, rubric: Rubric, records: list[Record]) -> list[Path]:

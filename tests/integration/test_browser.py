@@ -117,9 +117,6 @@ def test_summary_flags_erin_with_a_working_link_to_her_report(summary_dom, class
         assert (class_out / unquote(href)).is_file(), f"broken link {href}"
 
 
-@pytest.mark.xfail(strict=True, reason="ClassSummary has no per-student list yet, so the "
-                   "summary names only the students in trouble; the template shows every "
-                   "student once summary.py gives ClassSummary a `records` tuple")
 def test_summary_names_every_student(summary_dom):
     text = text_of(summary_dom)
     assert [s for s in STUDENTS if s not in text] == []

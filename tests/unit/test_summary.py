@@ -75,7 +75,7 @@ def records(assignment4) -> list[Record]:
             "p3.relu_grad": ItemRecord(0.0, "timeout", (),
                                        ("a random matrix with exact zeros", "a scalar 0",
                                         "a batch with zeros", "a positive scalar")),
-        }, hand_graded=False, problems=("crashed", "timeout")),
+        }, hand_graded=False, problems=("p3.relu_grad crashed the worker", "p4.l2_update timed out")),
     ]
 
 
@@ -209,7 +209,7 @@ def test_hidden_failures_are_the_ten_most_failed_cases_in_order(summary):
 
 def test_trouble_lists_errored_timed_out_and_crashed_submissions_by_name(summary):
     assert summary.trouble == (Trouble("eve", "no Python files found in the submission"),
-                               Trouble("fay", "crashed, timeout"))
+                               Trouble("fay", "p3.relu_grad crashed the worker; p4.l2_update timed out"))
 
 
 def test_pending_manual_counts_students_with_hand_grading_left(summary):
@@ -298,7 +298,7 @@ def test_html_links_each_submission_that_needs_a_look_to_its_report(pages):
     assert re.findall(r'<a class="trouble-name" href="([^"]+)">([^<]+)</a>', trouble) == [
         ("eve/report.html", "eve"), ("fay/report.html", "fay")]
     assert "no Python files found in the submission" in trouble  # an error, as it is
-    assert "a check crashed the worker; a check timed out" in trouble  # statuses, in words
+    assert "p3.relu_grad crashed the worker; p4.l2_update timed out" in trouble  # statuses, in words
 
 
 def test_html_is_self_contained_with_the_report_csp(pages):
@@ -334,7 +334,8 @@ def test_markdown_lists_mistakes_hidden_failures_and_trouble(pages, summary):
     assert hidden.index("| p3.relu\\_grad | a scalar 0 | 3 of 6 |") < \
         hidden.index("| p3.relu\\_grad | a batch with zeros | 2 of 6 |")
     assert "- [eve](eve/report.md): no Python files found in the submission" in md
-    assert "- [fay](fay/report.md): a check crashed the worker; a check timed out" in md
+    assert ("- [fay](fay/report.md): p3.relu\\_grad crashed the worker; "
+            "p4.l2\\_update timed out") in md
 
 
 # --- student names are student-controlled ---------------------------------------------------
@@ -343,7 +344,7 @@ def test_markdown_lists_mistakes_hidden_failures_and_trouble(pages, summary):
 @pytest.fixture
 def hostile_pages(assignment4, tmp_path) -> dict[str, str]:
     records = [student(assignment4, name, {"p3.relu_grad": ItemRecord(0.0, "timeout")},
-                       problems=("timeout",)) for name in HOSTILE_NAMES]
+                       problems=("p3.relu_grad timed out",)) for name in HOSTILE_NAMES]
     return rendered(assignment4, records, tmp_path)
 
 
@@ -356,7 +357,7 @@ def test_html_shows_hostile_names_as_text_and_links_them_relatively(hostile_page
     shown = {t.strip() for t in parsed.text}
     assert set(HOSTILE_NAMES) <= shown  # each name is shown literally, as text
     links = [h for h in parsed.hrefs if h.endswith("/report.html")]
-    assert sorted(links) == sorted(2 * [  # the name, and "Open report"
+    assert sorted(links) == sorted(3 * [  # students list; trouble: the name and "Open report"
         "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E/report.html",
         "%2A%2Ax%2A%2A%5By%5D%28z%29/report.html",
         "javascript%3Aalert%281%29/report.html"])
@@ -366,7 +367,7 @@ def test_html_shows_hostile_names_as_text_and_links_them_relatively(hostile_page
 def test_markdown_escapes_hostile_names_in_link_text_and_target(hostile_pages):
     md = hostile_pages["md"]
     assert "<img" not in md and "**x**" not in md and "[y](z)" not in md
-    links = re.findall(r"^- (.*): a check timed out$", md, re.MULTILINE)
+    links = re.findall(r"^- (.*): p3\.relu\\_grad timed out$", md, re.MULTILINE)
     assert sorted(links) == sorted([
         "[&lt;img src=x onerror=alert(1)&gt;]"
         "(%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E/report.md)",
