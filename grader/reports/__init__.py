@@ -31,10 +31,11 @@ from grader.plugins import load
 from grader.reports import filters
 from grader.reports.filters import MdSafe, md_escape
 from grader.reports.gradescope import results_json
+from grader.reports.junit import write_junit
 from grader.reports.terminal import terminal_summary
 
 __all__ = ["MdSafe", "Writer", "environment", "formats", "render", "terminal_summary",
-           "write_atomic", "write_gradescope", "write_html", "write_markdown"]
+           "write_atomic", "write_gradescope", "write_html", "write_junit", "write_markdown"]
 
 TEMPLATE_KINDS = ("html", "md")
 
@@ -137,7 +138,8 @@ def write_gradescope(result: SubmissionResult, out_dir: Path,
 def formats() -> dict[str, Writer]:
     """Every report format by name: the built-ins, then those third-party packages declare."""
     return load("grader.formats",
-                {"html": write_html, "md": write_markdown, "json": write_gradescope})
+                {"html": write_html, "md": write_markdown, "json": write_gradescope,
+                 "junit": write_junit})
 
 
 def write_atomic(path: Path, text: str) -> Path:

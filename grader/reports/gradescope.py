@@ -19,13 +19,14 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
     return {
         "score": result.score,
         "execution_time": result.execution_time,
-        "output": _summary(result),
+        "output": summary_text(result),
         "output_format": "text",
         "tests": [_test(item) for item in result.items],
     }
 
 
-def _summary(result: SubmissionResult) -> str:
+def summary_text(result: SubmissionResult) -> str:
+    """The score, pending points, error and warnings of a whole submission, as plain text."""
     rubric = result.rubric
     lines = [f"{rubric.title}: {points(result.score)} / {points(result.max_score)} points."]
     if rubric.automatic_points != rubric.max_score:
@@ -47,7 +48,7 @@ def _test(item_result: ItemResult) -> dict[str, Any]:
         "name": item.title,
         "score": item_result.score,
         "max_score": item.points,
-        "output": _feedback(item_result),
+        "output": item_feedback(item_result),
         "output_format": "text",
         "visibility": "visible",
         "extra_data": {"item_kind": item.kind, "pending": pending},
@@ -59,7 +60,8 @@ def _test(item_result: ItemResult) -> dict[str, Any]:
     return test
 
 
-def _feedback(item_result: ItemResult) -> str:
+def item_feedback(item_result: ItemResult) -> str:
+    """One item's plain-text feedback; JUnit failures and the pytest plugin show the same."""
     lines = []
     if item_result.error:
         lines.append(f"Problem: {item_result.error}")
