@@ -144,7 +144,7 @@ def _grade_one(name: str, path: Path, key: str, rubric: Rubric, out: Path, execu
                template_dirs: Sequence[Path], log: Callable[[str], None]) -> Record:
     try:
         with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
-            submission = open_submission(path, Path(scratch))
+            submission = open_submission(path, Path(scratch), modules=rubric.modules)
             result = grade_opened(submission, rubric, executor, context)
     except SubmissionError as e:
         result = failed_result(name, rubric, e.problem)

@@ -58,6 +58,10 @@ def _grade_parser() -> argparse.ArgumentParser:
                    help="how student code is run: subprocess (default for one submission) or "
                         "forkserver (default for a batch)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--ci", action="store_true",
+                   help="plain output for CI logs (on by itself when CI, GITHUB_ACTIONS or "
+                        "GITLAB_CI is set); on GitHub Actions the report also goes to the step "
+                        "summary and every failed item becomes an annotation")
     return p
 
 
@@ -115,11 +119,13 @@ def _warn_missing_protections() -> None:
 
 
 def _grade_command(args: argparse.Namespace) -> int:
+    from grader import ci
     from grader.checks import GradeContext
     from grader.execution import executors
     from grader.reports import formats
     from grader.rubric import load_rubric
 
+    args.ci = ci.enabled(args.ci)
     wanted = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = sorted(set(wanted) - set(formats()))
     if unknown:
@@ -143,9 +149,10 @@ def _grade_command(args: argparse.Namespace) -> int:
 
 
 def _single(args: argparse.Namespace, rubric, formats: list[str], executor, context) -> int:
+    from grader import ci
     from grader.gradebook import apply_manual_grades, read_manual_grades
     from grader.pipeline import grade_submission, write_reports
-    from grader.reports import terminal_summary
+    from grader.reports import render, terminal_summary
 
     try:
         result = grade_submission(args.submission[0], rubric, executor=executor, context=context)
@@ -158,6 +165,10 @@ def _single(args: argparse.Namespace, rubric, formats: list[str], executor, cont
     if not args.quiet:
         print(terminal_summary(result))
         print("Reports: " + ", ".join(str(p) for p in written))
+    if args.ci and ci.on_github():  # annotations are errors: printed even with --quiet
+        markdown = render("md", result, args.templates)
+        for line in ci.github_report(result, args.submission[0], markdown):
+            print(line)
     if args.fail_under is not None and result.percent < args.fail_under:
         if not args.quiet:
             print(f"Score {result.percent:.1f}% is below --fail-under {args.fail_under:g}%")
@@ -166,6 +177,7 @@ def _single(args: argparse.Namespace, rubric, formats: list[str], executor, cont
 
 
 def _batch(args: argparse.Namespace, rubric, formats: list[str], executor, context) -> int:
+    from grader import ci
     from grader.batch import grade_batch
     from grader.submission import discover
 
@@ -174,7 +186,7 @@ def _batch(args: argparse.Namespace, rubric, formats: list[str], executor, conte
         sources += discover(args.batch)
     if not sources:
         raise UsageError(f"{args.batch}: no submissions (folders or .zip files) inside")
-    progress = _Progress(len(sources), quiet=args.quiet)
+    progress = _Progress(len(sources), quiet=args.quiet, plain=args.ci)
     try:
         result = grade_batch(sources, rubric, args.out, jobs=args.jobs, force=args.force,
                              manual=args.manual, formats=formats, template_dirs=args.templates,
@@ -184,20 +196,23 @@ def _batch(args: argparse.Namespace, rubric, formats: list[str], executor, conte
         executor.close()
     if not args.quiet:
         print(_batch_summary(result))
+    if args.ci and ci.on_github():
+        ci.append_step_summary((args.out / "summary.md").read_text(encoding="utf-8"))
     below = [r for r in result.records
              if args.fail_under is not None and r.percent < args.fail_under]
+    if below and not args.quiet:
+        print(f"{len(below)} submission(s) below --fail-under {args.fail_under:g}%: "
+              + ", ".join(r.name for r in below))
     return 1 if below else 0
 
 
 class _Progress:
     """A live bar with count, rate and ETA on a terminal; plain lines elsewhere (CI, logs)."""
 
-    def __init__(self, total: int, quiet: bool):
-        import os
-
+    def __init__(self, total: int, quiet: bool, plain: bool):
         self.quiet = quiet
         self.bar = None
-        if not quiet and sys.stderr.isatty() and not os.environ.get("CI"):
+        if not quiet and not plain and sys.stderr.isatty():
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="sub", desc="grading", dynamic_ncols=True)

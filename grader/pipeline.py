@@ -33,7 +33,7 @@ def grade_submission(path: str | Path, rubric: Rubric | str | Path, *,
     context = context or GradeContext()
     try:
         with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
-            submission = open_submission(Path(path), Path(scratch))
+            submission = open_submission(Path(path), Path(scratch), modules=rubric.modules)
             return grade_opened(submission, rubric, executor or SubprocessExecutor(), context)
     finally:
         if own_context:

@@ -166,6 +166,9 @@ MISCONCEPTION = {
         "reference": {"type": "string", "pattern": r"^[A-Za-z_][\w.]*$",
                       "description": "module.function in the reference folder that produces "
                                      "the wrong answer for each case"},
+        "per_case": {"type": "object", "additionalProperties": VALUE,
+                     "description": "function items: the wrong answer for each case, by case "
+                                    "name (what 'reference' would compute)"},
         "nonfinite": {"type": "boolean", "description": "matches NaN or infinite output"}}}
 COMMON_ITEM = {
     "id": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+$"},

@@ -6,20 +6,26 @@ and as actually decompressed (zip bombs), symlinks are never created, and files
 are written by hand instead of with ``extractall``. A problem that makes a
 submission ungradable is a ``SubmissionError``; anything merely skipped becomes a
 warning for the report.
+
+Jupyter notebooks are read as JSON and their code cells written out as the modules
+the rubric names (``notebook_to_module``); the grader never runs a notebook.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import lzma
 import os
 import re
 import shutil
 import stat
 import tempfile
+import tokenize
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from grader.errors import SubmissionError
@@ -70,18 +76,21 @@ class _ExtractionPlan:
     warnings: tuple[str, ...]
 
 
-def open_submission(path: Path, scratch: Path, limits: TreeLimits = TreeLimits()) -> Submission:
+def open_submission(path: Path, scratch: Path, limits: TreeLimits = TreeLimits(),
+                    modules: Sequence[str] = ()) -> Submission:
     """Open a submission folder as is, or extract a submission zip into a fresh folder under
-    ``scratch``."""
+    ``scratch``; notebooks standing for the rubric's ``modules`` become modules (in a copy)."""
     if not path.exists():
         raise SubmissionError(str(path), "does not exist")
     if path.is_dir():
         root = path.resolve()
         _require_python_files(path, root)
-        return Submission(name=root.name, source=path, root=root)
-    if path.is_file() and path.suffix.lower() == ".zip":
-        return _open_zip(path, scratch, limits)
-    raise SubmissionError(str(path), "is neither a folder nor a .zip file")
+        submission = Submission(name=root.name, source=path, root=root)
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        submission = _open_zip(path, scratch, limits)
+    else:
+        raise SubmissionError(str(path), "is neither a folder nor a .zip file")
+    return _with_notebook_modules(submission, scratch, limits, modules)
 
 
 def copy_tree(src: Path, dst: Path, limits: TreeLimits = TreeLimits()) -> tuple[str, ...]:
@@ -134,6 +143,171 @@ def discover(root: Path) -> list[Path]:
         and (child.is_dir() or (child.is_file() and child.suffix.lower() == ".zip"))
     ]
     return sorted(found, key=lambda child: child.name)
+
+
+def notebook_to_module(path: Path) -> tuple[str, tuple[str, ...]]:
+    """A notebook's code cells as module source, and notes on the lines left out.
+
+    The notebook is only read as JSON, never run. IPython-only lines (magics, shell
+    escapes, help, ``get_ipython()``) are not Python, so they are commented out, keeping
+    every other line where it was; the notes say what was skipped, for the report.
+    """
+    skipped: dict[str, list[str]] = {}
+    cells = [_python_only(source, skipped) for source in _code_cells(path)]
+    notes = tuple(_skipped_note(kind, lines) for kind, lines in skipped.items())
+    return "\n\n".join(cells) + "\n", notes
+
+
+def _code_cells(path: Path) -> list[str]:
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as error:
+        raise SubmissionError(str(path), f"cannot be read ({error.strerror})") from error
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise SubmissionError(str(path), f"is not valid JSON ({error})") from None
+    version = data.get("nbformat") if isinstance(data, dict) else None
+    if version != 4:
+        raise SubmissionError(str(path), f"is not a Jupyter notebook in format 4 (its nbformat "
+                                         f"is {version!r})")
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        raise SubmissionError(str(path), "has no list of cells")
+    sources = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise SubmissionError(str(path), f"cell {number} has a source that is neither text "
+                                             "nor a list of lines")
+        if source.strip():
+            sources.append(source)
+    if not sources:
+        raise SubmissionError(str(path), "has no code cells with code in them")
+    return sources
+
+
+# IPython-only syntax, recognised where a statement starts (not inside strings or brackets).
+_ASSIGNED_ESCAPE = re.compile(r"^[\w.,\s]+=\s*([!%])")  # files = !ls, t = %timeit -o f()
+_HELP = re.compile(r"^\?|^[\w.*]+\?\??$")  # ?len, np.zeros?, np.*load*??
+_GET_IPYTHON = re.compile(r"\bget_ipython\s*\(")
+
+
+def _python_only(source: str, skipped: dict[str, list[str]]) -> str:
+    """The cell with its IPython-only lines commented out, each recorded in ``skipped`` by kind.
+
+    An indented line becomes ``pass  # ...`` so that its block keeps a body.
+    """
+    lines = source.rstrip().splitlines()
+    first = next(line for line in lines if line.strip())
+    if first.lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
+        skipped.setdefault("magic cell", []).append(first.strip())
+        return "\n".join(f"# {line}".rstrip() for line in lines)
+    out: list[str] = []
+    statement: list[str] = []  # lines of the statement in progress
+    for line in lines:
+        kind = None if statement else _ipython_kind(line.strip())
+        if kind is None:
+            out.append(line)
+            statement.append(line)
+            if _complete(statement):
+                statement = []
+            continue
+        skipped.setdefault(kind, []).append(line.strip())
+        code = line.lstrip()
+        indent = line[: len(line) - len(code)]
+        out.append(f"{indent}pass  # {code}" if indent else f"# {code}")
+    return "\n".join(out)
+
+
+def _ipython_kind(code: str) -> str | None:
+    assigned = _ASSIGNED_ESCAPE.match(code)
+    escape = assigned.group(1) if assigned else code[:1]
+    if escape == "%":
+        return "magic line"
+    if escape == "!":
+        return "shell line"
+    if _HELP.match(code):
+        return "help line"
+    if not code.startswith("#") and _GET_IPYTHON.search(code):
+        return "get_ipython() line"
+    return None
+
+
+def _complete(lines: list[str]) -> bool:
+    """Whether these lines end a statement (no open bracket, string or backslash)."""
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            pass
+    except tokenize.TokenError:
+        return False
+    except SyntaxError:  # broken code: the worker reports it when importing the module
+        return True
+    return True
+
+
+def _skipped_note(kind: str, lines: list[str]) -> str:
+    plural = "" if len(lines) == 1 else "s"
+    example = lines[0]
+    if len(example) > 30:  # cut at a word boundary when there is one
+        head = example[:26]
+        example = (head.rsplit(" ", 1)[0] if " " in head else head) + " ..."
+    return f"skipped {len(lines)} {kind}{plural} ({example})"
+
+
+def _with_notebook_modules(submission: Submission, scratch: Path, limits: TreeLimits,
+                           modules: Sequence[str]) -> Submission:
+    """The submission with a module written for each notebook that stands for one.
+
+    ``<module>.ipynb`` stands for ``<module>`` (with no rubric modules given: for any
+    module name); a single notebook named otherwise stands for every rubric module that
+    has no .py file. An existing .py always wins. The modules are written into a copy of
+    the submission under ``scratch``, and notebooks are read from that copy, which holds
+    no symlinks: a link could pass another student's notebook off as this one.
+    """
+    root = submission.root
+    notebooks = {p.stem: p for p in sorted(root.glob("*.ipynb")) if _regular_file(p)}
+    if not notebooks:
+        return submission
+    wanted = list(modules) or [stem for stem in notebooks if stem.isidentifier()]
+    has_py = {module: _regular_file(root / f"{module}.py") for module in wanted}
+    plan = {module: notebooks[module] for module in wanted
+            if module in notebooks and not has_py[module]}
+    notes = [f"graded {module}.py, not {module}.ipynb" for module in wanted
+             if module in notebooks and has_py[module]]
+    others = [p for stem, p in notebooks.items() if stem not in wanted]
+    missing = [module for module in wanted if not has_py[module] and module not in plan]
+    if missing and len(others) == 1:
+        plan.update(dict.fromkeys(missing, others[0]))
+    elif missing and others:
+        notes.append(f"no module {', '.join(f'{m}.py' for m in missing)}, and several "
+                     f"notebooks ({', '.join(p.name for p in others)}) could hold them: name "
+                     "each notebook after its module")
+    if not plan:
+        return replace(submission, warnings=submission.warnings + tuple(notes))
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix=f"{submission.name}-notebooks-", dir=scratch)).resolve()
+    copied = copy_tree(root, copy, limits)
+    made_from: dict[str, list[str]] = {}
+    for module, notebook in plan.items():
+        made_from.setdefault(notebook.name, []).append(module)
+    for name, targets in made_from.items():
+        try:
+            source, skipped = notebook_to_module(copy / name)
+        except SubmissionError as error:
+            raise SubmissionError(str(submission.source), f"{name} {error.problem}") from None
+        for module in targets:
+            (copy / f"{module}.py").write_text(source, encoding="utf-8")
+        made = ", ".join(f"{module}.py" for module in targets)
+        verb = "was" if len(targets) == 1 else "were"
+        notes.append("; ".join([f"{made} {verb} made from {name}", *skipped]))
+    return replace(submission, root=copy, warnings=submission.warnings + copied + tuple(notes))
+
+
+def _regular_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def _open_zip(path: Path, scratch: Path, limits: TreeLimits) -> Submission:

@@ -97,7 +97,7 @@ class Worker:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             sys.stdout, sys.stderr = saved
-        reply["output"] = out.text()
+        reply["output"] = out.text().replace(str(self.root) + os.sep, "")  # e.g. warnings
         return reply
 
     def describe(self, exc: BaseException) -> dict:

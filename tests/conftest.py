@@ -24,3 +24,8 @@ def grade_context():
     """One algebra process for the whole session, as a batch would use it."""
     with GradeContext() as context:
         yield context
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current reports")

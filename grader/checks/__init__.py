@@ -107,8 +107,9 @@ def literal_misconceptions(raw: dict, ctx: Any, path: list,
     for i, m in enumerate(raw.get("misconceptions", [])):
         here = path + ["misconceptions", i]
         answers = ([m["when"]] if "when" in m else []) + list(m.get("when_any", []))
-        if not answers and not m.get("nonfinite") and "reference" not in m:
-            raise ctx.error(here, "give 'when', 'when_any', 'reference' or 'nonfinite'")
+        if not answers and not m.get("nonfinite") and not {"reference", "per_case"} & set(m):
+            raise ctx.error(here, "give 'when', 'when_any', 'reference', 'per_case' or "
+                                  "'nonfinite'")
         convert_one = convert or (lambda v, p: ctx.value(v, p))
         out.append(Misconception(
             id=m["id"], hint=m["hint"], nonfinite=bool(m.get("nonfinite")),

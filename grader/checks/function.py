@@ -79,11 +79,14 @@ class FunctionCheck:
         misconceptions = []
         for i, (m, raw_m) in enumerate(zip(literal_misconceptions(raw, ctx, path),
                                            raw.get("misconceptions", []), strict=True)):
+            here = path + ["misconceptions", i]
+            per_case = {}
             if "reference" in raw_m:
-                fn = ctx.reference_function(raw_m["reference"],
-                                            path + ["misconceptions", i, "reference"])
-                m = Misconception(m.id, m.hint, m.answers,
-                                  {c.name: fn(c.args, c.kwargs) for c in cases}, m.nonfinite)
+                fn = ctx.reference_function(raw_m["reference"], here + ["reference"])
+                per_case = {c.name: fn(c.args, c.kwargs) for c in cases}
+            per_case |= _literal_per_case(raw_m.get("per_case", {}), cases, ctx, here)
+            if per_case:
+                m = Misconception(m.id, m.hint, m.answers, per_case, m.nonfinite)
             misconceptions.append(m)
         return Item(cases=tuple(cases), misconceptions=tuple(misconceptions),
                     all_or_nothing=bool(raw.get("all_or_nothing")),
@@ -107,6 +110,16 @@ class FunctionCheck:
                 case, outcome, expected_check(case, item.tolerance),
                 lambda v, case=case: matching_misconception(item, case, v, equal)))
         return item_result(item, results, used)
+
+
+def _literal_per_case(raw: dict, cases: list[Case], ctx: Any, path: list) -> dict[str, Any]:
+    """Wrong answers written per case (as a public rubric holds them), checked against the
+    item's case names."""
+    names = {c.name for c in cases}
+    for name in raw:
+        if name not in names:
+            raise ctx.error(path + ["per_case", name], f"no case named {name!r} in this item")
+    return {name: ctx.value(value, path + ["per_case", name]) for name, value in raw.items()}
 
 
 def call_text(name: str, args: tuple, kwargs: dict) -> str:
