@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -218,7 +219,24 @@ def schema() -> dict:
         "$defs": {"value": _VALUE_DEF}}
 
 
-def _validate(data: Any, node: yaml.Node | None, file: str) -> None:
+def _validate(data: Any, node: yaml.Node | None, file: str, digest: str = "") -> None:
+    """Check ``data`` against the schema; a file whose bytes passed before is not re-checked
+    (validation and importing jsonschema take ~0.3 s, most of loading a rubric)."""
+    from grader.cache import cache_dir
+
+    folder = cache_dir("valid-rubrics")
+    stamp = folder / digest if folder is not None and digest else None
+    if stamp is not None and stamp.exists():
+        return
+    _check_schema(data, node, file)
+    if stamp is not None:
+        try:
+            stamp.touch()
+        except OSError:
+            pass
+
+
+def _check_schema(data: Any, node: yaml.Node | None, file: str) -> None:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
@@ -412,7 +430,7 @@ def load_rubric(path: str | Path, context: Any = None) -> Rubric:
             prepare = getattr(kinds[name], "prepare", None)
             if prepare is not None:
                 prepare(context)
-    _validate(data, node, str(path))
+    _validate(data, node, str(path), _schema_digest(path))
     ids: dict[str, int] = {}
     for index, raw in enumerate(data["items"]):
         if raw["id"] in ids:
@@ -434,6 +452,13 @@ def load_rubric(path: str | Path, context: Any = None) -> Rubric:
     meta = data["assignment"]
     return Rubric(id=meta["id"], title=meta["title"], course=meta.get("course", ""),
                   path=path, items=items, limits=limits, fingerprint=_fingerprint(path, folder))
+
+
+def _schema_digest(path: Path) -> str:
+    """What decides a validation's outcome: the rubric's bytes and the schema itself."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(json.dumps(schema(), sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def _fingerprint(path: Path, reference: Path | None) -> str:
