@@ -1,4 +1,4 @@
-"""CI mode: plain output anywhere, and on GitHub Actions the results where a pull request shows them.
+"""CI mode: plain output anywhere; on GitHub Actions, results where a pull request shows them.
 
 On GitHub the Markdown report goes to the job's step summary and every automatic
 item that did not pass becomes an ``::error`` workflow command, which GitHub

@@ -31,7 +31,9 @@ def _grade_parser() -> argparse.ArgumentParser:
         prog="grade", description="Grade a student submission (a folder or a .zip) against a "
         "rubric, and write feedback reports.",
         epilog="Other commands: 'grade rubric check RUBRIC' validates a rubric; "
-               "'grade rubric schema' prints the rubric JSON Schema; 'grade doctor' shows "
+               "'grade rubric schema' prints the rubric JSON Schema; 'grade rubric public "
+               "RUBRIC --out DIR' writes the student-safe rubric; 'grade starter RUBRIC --out "
+               "DIR' writes a starter repository for students; 'grade doctor' shows "
                "which protections student code runs under on this machine.")
     p.add_argument("submission", type=Path, nargs="*",
                    help="the submission folder or .zip (several: graded as a batch)")
@@ -72,6 +74,21 @@ def _rubric_parser() -> argparse.ArgumentParser:
     check.add_argument("rubric", type=Path)
     schema = sub.add_parser("schema", help="print the rubric format as a JSON Schema")
     schema.add_argument("--out", type=Path, default=None, help="write it to this file")
+    public = sub.add_parser("public", help="write the student-safe rubric: public checks only, "
+                                           "expected values written out, no reference")
+    public.add_argument("rubric", type=Path)
+    public.add_argument("--out", type=Path, required=True, help="the folder to write it into")
+    return p
+
+
+def _starter_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grade starter", description="Write the starter "
+                                "repository students get: stub modules, the public rubric, "
+                                "a README and CI files for GitHub and GitLab.")
+    p.add_argument("rubric", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="a new folder to write it into")
+    p.add_argument("--grader-spec", default="grader", metavar="SPEC",
+                   help="what 'pip install' installs in the README and CI (default: grader)")
     return p
 
 
@@ -80,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["rubric"]:
             return _rubric_command(_rubric_parser().parse_args(argv[1:]))
+        if argv[:1] == ["starter"]:
+            return _starter_command(_starter_parser().parse_args(argv[1:]))
         if argv[:1] in (["doctor"], ["--doctor"]):
             return _doctor()
         return _grade_command(_grade_parser().parse_args(argv))
@@ -253,6 +272,11 @@ def _rubric_command(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
+    if args.action == "public":
+        from grader.publish import public_rubric
+
+        print(f"Public rubric: {public_rubric(args.rubric, args.out)}")
+        return 0
     rubric = load_rubric(args.rubric)
     print(f"{rubric.path}: OK: {rubric.title} ({rubric.id}), {len(rubric.items)} items, "
           f"{rubric.max_score:g} points ({rubric.automatic_points:g} automatic)")
@@ -261,4 +285,11 @@ def _rubric_command(args: argparse.Namespace) -> int:
         hidden = len(item.cases) - public
         print(f"  {item.id:<22} {item.kind:<10} {item.points:>5g} pts  "
               f"{public} public, {hidden} hidden, {len(item.misconceptions)} misconceptions")
+    return 0
+
+
+def _starter_command(args: argparse.Namespace) -> int:
+    from grader.starter import make_starter
+
+    print(f"Starter repository: {make_starter(args.rubric, args.out, args.grader_spec)}")
     return 0

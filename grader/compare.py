@@ -147,7 +147,7 @@ def short_repr(value: Any, limit: int = 300) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, np.ndarray):
-        text = np.array2string(value, threshold=20, edgeitems=3, precision=6,
+        text = np.array2string(value, threshold=60, edgeitems=3, precision=6,
                                separator=", ", max_line_width=100)
         text = f"array({text})" if value.ndim else text
     elif isinstance(value, (list, tuple)) and len(value) > 20:

@@ -47,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     submission = config.getoption("grade_submission")
     submission = (config.invocation_params.dir / submission if submission
                   else config.rootpath)
+    if not submission.exists():
+        raise pytest.UsageError(f"--grade-submission: {submission} does not exist")
     config.pluginmanager.register(PublicChecks(_load_public(rubric), submission),
                                   "grader-public-checks")
 
@@ -117,7 +119,11 @@ class PublicChecks:
                                                     item=item, case=case.name)
                                    for case in item.cases)
             root.children.append(group)
-        items.extend(root.checks())
+        checks = root.checks()
+        # Reported like any collected node, so "collected N items" counts the checks.
+        session.ihook.pytest_collectreport(
+            report=pytest.CollectReport(ROOT_NODE, "passed", None, checks))
+        items.extend(checks)
 
     def item_result(self, item_id: str) -> ItemResult:
         """The graded item; the whole submission is graded on the first call."""

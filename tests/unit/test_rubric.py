@@ -57,7 +57,8 @@ REFUSED = {
     "manual_item_with_expect": ("items[0].expect", "unknown key 'expect'", 10),
     "memory_limit_too_small": ("limits.memory_mb", "must be at least 64 (got 16)", 4),
     "misconception_without_trigger": (
-        "items[0].misconceptions[0]", "give 'when', 'when_any', 'reference' or 'nonfinite'", 12),
+        "items[0].misconceptions[0]",
+        "give 'when', 'when_any', 'reference', 'per_case' or 'nonfinite'", 12),
     "missing_assignment": ("assignment", "required", 2),
     "missing_expect_without_reference": (
         "items[0].cases.public[0].expect",

