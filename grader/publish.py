@@ -20,7 +20,7 @@ import yaml
 
 from grader.errors import RubricError, UsageError
 from grader.models import Case, Item, Misconception, Rubric
-from grader.rubric import VALUE_SPECS, _Loader, _read_yaml, load_rubric
+from grader.rubric import VALUE_SPECS, YamlLoader, load_rubric, read_yaml
 
 # Item keys that need no reference and reveal no hidden case, per check kind.
 _ITEM_KEYS = ("id", "title", "description", "points", "kind", "module", "name")
@@ -42,7 +42,7 @@ def public_rubric(rubric_path: Path, out: Path) -> Path:
     """Write the student-safe rubric for ``rubric_path`` into the folder ``out``; return the
     ``rubric.yaml`` written. ``out`` must be new, empty, or hold only an earlier one."""
     rubric = load_rubric(rubric_path)
-    raw, _ = _read_yaml(rubric.path)
+    raw, _ = read_yaml(rubric.path)
     out = Path(out)
     if out.resolve() == rubric.path.parent.resolve():
         raise UsageError(f"{out}: writing the public rubric here would replace the "
@@ -156,6 +156,6 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.yaml_implicit_resolvers = {
     first: yaml.SafeDumper.yaml_implicit_resolvers.get(first, [])
-    + _Loader.yaml_implicit_resolvers.get(first, [])
-    for first in {*yaml.SafeDumper.yaml_implicit_resolvers, *_Loader.yaml_implicit_resolvers}}
+    + YamlLoader.yaml_implicit_resolvers.get(first, [])
+    for first in {*yaml.SafeDumper.yaml_implicit_resolvers, *YamlLoader.yaml_implicit_resolvers}}
 _Dumper.add_representer(list, _Dumper.represent_list)

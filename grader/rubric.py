@@ -28,7 +28,7 @@ from grader.models import Limits, Rubric, Tolerance
 # --- YAML --------------------------------------------------------------------
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
+class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
     """SafeLoader with YAML 1.2 scalars (``1e-6`` is a float; ``no`` is a string) and
     duplicate keys reported instead of silently dropped."""
 
@@ -43,14 +43,14 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
         return super().construct_mapping(node, deep=deep)
 
 
-_Loader.yaml_implicit_resolvers = {
+YamlLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (
         "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_Loader.add_implicit_resolver(
+YamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"))
-_Loader.add_implicit_resolver(
+YamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
     list("-+0123456789"))
 
@@ -60,8 +60,8 @@ def _yaml12_int(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> int:
     return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)  # 010 is ten
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
-_Loader.add_implicit_resolver(
+YamlLoader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
+YamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float", re.compile(r"""^(?:
         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
       | [-+]?(?:[0-9][0-9_]*)[eE][-+]?[0-9]+
@@ -69,12 +69,12 @@ _Loader.add_implicit_resolver(
       | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise RubricError(str(path), f"cannot read the rubric ({e})") from None
-    loader = _Loader(text)
+    loader = YamlLoader(text)
     try:
         node = loader.get_single_node()
         return (loader.construct_document(node) if node is not None else None), node
@@ -422,7 +422,7 @@ def load_rubric(path: str | Path, context: Any = None) -> Rubric:
         path = path / "rubric.yaml"
     if not path.is_file():
         raise RubricError(str(path), "no such rubric file")
-    data, node = _read_yaml(path)
+    data, node = read_yaml(path)
     kinds = check_kinds()
     if context is not None and isinstance(data, dict) and isinstance(data.get("items"), list):
         used = {i.get("kind") for i in data["items"] if isinstance(i, dict)}

@@ -22,7 +22,7 @@ import yaml
 from grader.errors import UsageError
 from grader.models import Item, Rubric
 from grader.publish import public_rubric
-from grader.rubric import Reference, _read_yaml, load_rubric
+from grader.rubric import Reference, load_rubric, read_yaml
 
 RUBRIC_FOLDER = ".grader/rubric"
 REPORT_FOLDER = "grade-report"
@@ -40,7 +40,7 @@ def make_starter(rubric_path: Path, out: Path, grader_spec: str = "grader") -> P
     """Write the starter repository for the rubric into the new (or empty) folder ``out``
     and return it. ``grader_spec`` is what ``pip install`` gets in the README and CI."""
     rubric = load_rubric(rubric_path)
-    raw, _ = _read_yaml(rubric.path)
+    raw, _ = read_yaml(rubric.path)
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out}: is not empty; the starter repository needs a new folder")

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from grader.cli import main
 from grader.models import Status
 from grader.pipeline import grade_submission
-from grader.rubric import _read_yaml, load_rubric, schema
+from grader.rubric import load_rubric, read_yaml, schema
 
 COURSE = Path(__file__).resolve().parent.parent / "fixtures" / "other_course"
 RUBRIC = COURSE / "rubric.yaml"
@@ -100,7 +100,7 @@ def test_other_course_random_cases_are_seeded(rubric):
 
 
 def test_other_course_rubric_is_valid_under_the_exported_schema():
-    data, _ = _read_yaml(RUBRIC)
+    data, _ = read_yaml(RUBRIC)
     Draft202012Validator(schema()).validate(data)
 
 

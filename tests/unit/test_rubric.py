@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from grader.cli import main
 from grader.errors import RubricError
-from grader.rubric import _read_yaml, load_rubric, schema
+from grader.rubric import load_rubric, read_yaml, schema
 from tests.conftest import ASSIGNMENT4
 
 BROKEN = Path(__file__).resolve().parent.parent / "fixtures" / "rubrics"
@@ -186,19 +186,19 @@ def test_rubric_schema_command_prints_the_exported_schema(capsys):
 
 
 def test_schema_accepts_the_assignment4_rubric():
-    data, _ = _read_yaml(ASSIGNMENT4 / "rubric.yaml")
+    data, _ = read_yaml(ASSIGNMENT4 / "rubric.yaml")
     Draft202012Validator(schema()).validate(data)
 
 
 @pytest.mark.parametrize("name", SCHEMA_ERRORS)
 def test_schema_rejects_broken_fixture(name):
-    data, _ = _read_yaml(fixture(name))
+    data, _ = read_yaml(fixture(name))
     assert not Draft202012Validator(schema()).is_valid(data)
 
 
 @pytest.mark.parametrize("name", BUILD_ERRORS)
 def test_schema_accepts_fixture_whose_problem_only_building_finds(name):
-    data, _ = _read_yaml(fixture(name))
+    data, _ = read_yaml(fixture(name))
     assert Draft202012Validator(schema()).is_valid(data)
 
 
@@ -212,7 +212,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_yaml_reads_exponent_without_dot_as_a_float_and_no_as_a_string(tmp_path):
-    data, _ = _read_yaml(write(tmp_path / "scalars.yaml", """\
+    data, _ = read_yaml(write(tmp_path / "scalars.yaml", """\
         small: 1e-6
         big: 2E+3
         words: [no, yes, on, off, No, Y, n]
@@ -225,7 +225,7 @@ def test_yaml_reads_exponent_without_dot_as_a_float_and_no_as_a_string(tmp_path)
 
 
 def test_yaml_reads_integers_the_yaml_1_2_way(tmp_path):
-    data, _ = _read_yaml(write(tmp_path / "ints.yaml", "a: 010\nb: 1:30\nc: 0b11\n"))
+    data, _ = read_yaml(write(tmp_path / "ints.yaml", "a: 010\nb: 1:30\nc: 0b11\n"))
     assert data == {"a": 10, "b": "1:30", "c": "0b11"}
 
 
