@@ -18,8 +18,9 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,6 +44,32 @@ from grader.submission import open_submission
 STATE_FILE = ".grader-state.json"
 
 Progress = Callable[[int, int, Record, bool], None]  # done, total, record, reused
+
+
+class Slots:
+    """At most ``size`` submissions computing at once (``--jobs``).
+
+    A submission whose worker is stuck in a slow call (an endless loop until its
+    timeout) lends its slot to another one meanwhile, so a few hanging students
+    do not leave the cores idle.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._free = threading.Semaphore(size)
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        with self._free:
+            yield
+
+    @contextmanager
+    def idle(self) -> Iterator[None]:
+        self._free.release()
+        try:
+            yield
+        finally:
+            self._free.acquire()
 
 
 @dataclass(frozen=True)
@@ -94,11 +121,12 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
     reused = len(records)
 
     own_executor, own_context = executor is None, context is None
+    slots = Slots(max(1, jobs or os.cpu_count() or 1))
     executor = executor or ForkServerExecutor()
     context = context or GradeContext()
-    jobs = max(1, jobs or os.cpu_count() or 1)
     try:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+        # More threads than slots: the extra ones run only while others wait on slow workers.
+        with ThreadPoolExecutor(max_workers=4 * slots.size, thread_name_prefix="grade") as pool:
             pending: dict[Future, str] = {}
             queue = iter(todo)
             try:
@@ -106,8 +134,8 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
                 for name, path, key in queue:
                     pending[pool.submit(_grade_one, name, path, key, rubric, out, executor,
                                         context, grades.get(name, {}), formats,
-                                        template_dirs, log)] = name
-                    if len(pending) >= 2 * jobs:
+                                        template_dirs, log, slots)] = name
+                    if len(pending) >= 8 * slots.size:
                         _collect(pending, records, len(sources), progress)
                 while pending:
                     _collect(pending, records, len(sources), progress)
@@ -141,11 +169,21 @@ def _collect(pending: dict[Future, str], records: dict[str, Record], total: int,
 
 def _grade_one(name: str, path: Path, key: str, rubric: Rubric, out: Path, executor: Executor,
                context: GradeContext, grades: dict, formats: Sequence[str],
-               template_dirs: Sequence[Path], log: Callable[[str], None]) -> Record:
+               template_dirs: Sequence[Path], log: Callable[[str], None],
+               slots: Slots | None = None) -> Record:
+    with slots.busy() if slots else nullcontext():
+        return _grade_in_slot(name, path, key, rubric, out, executor, context, grades, formats,
+                              template_dirs, log, slots)
+
+
+def _grade_in_slot(name: str, path: Path, key: str, rubric: Rubric, out: Path,
+                   executor: Executor, context: GradeContext, grades: dict,
+                   formats: Sequence[str], template_dirs: Sequence[Path],
+                   log: Callable[[str], None], slots: Slots | None) -> Record:
     try:
         with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
             submission = open_submission(path, Path(scratch), modules=rubric.modules)
-            result = grade_opened(submission, rubric, executor, context)
+            result = grade_opened(submission, rubric, executor, context, slots)
     except SubmissionError as e:
         result = failed_result(name, rubric, e.problem)
     except Exception as e:  # a bug in the grader, not the student's fault: say so, go on

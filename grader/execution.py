@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -49,8 +50,15 @@ class Run:
     warnings: tuple[str, ...] = ()
 
 
+class Pace(Protocol):
+    """How a batch shares the CPU: a submission waiting on a slow worker lends its slot."""
+
+    def idle(self) -> AbstractContextManager[None]: ...
+
+
 class Executor(Protocol):
-    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits,
+            pace: Pace | None = None) -> Run:
         """Run every task (each gets an outcome); safe to call from several threads."""
 
     def close(self) -> None:
@@ -93,8 +101,9 @@ class SubprocessExecutor:
     """One fresh ``python -I`` worker process per submission: simple, and slow to start
     (interpreter and numpy, ~0.2 s). Best for grading one submission."""
 
-    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
-        return _run_all(root, tasks, limits, _launch_subprocess)
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits,
+            pace: Pace | None = None) -> Run:
+        return _run_all(root, tasks, limits, _launch_subprocess, pace)
 
     def close(self) -> None:
         pass
@@ -113,13 +122,14 @@ class ForkServerExecutor:
         self._servers: list[_ForkServer] = []
         self._lock = threading.Lock()
 
-    def run(self, root: Path, tasks: Sequence[Task], limits: Limits) -> Run:
+    def run(self, root: Path, tasks: Sequence[Task], limits: Limits,
+            pace: Pace | None = None) -> Run:
         server = getattr(self._local, "server", None)
         if server is None or not server.alive():
             server = self._local.server = _ForkServer()
             with self._lock:
                 self._servers.append(server)
-        return _run_all(root, tasks, limits, server.launch)
+        return _run_all(root, tasks, limits, server.launch, pace)
 
     def close(self) -> None:
         with self._lock:
@@ -128,7 +138,8 @@ class ForkServerExecutor:
             self._servers.clear()
 
 
-def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch) -> Run:
+def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
+             pace: Pace | None) -> Run:
     """Run every task, starting a fresh worker again after one hangs or dies."""
     outcomes: dict[str, TaskOutcome] = {}
     with tempfile.TemporaryDirectory(prefix="grader-") as private_dir:
@@ -138,7 +149,7 @@ def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch)
         deadline = time.monotonic() + limits.submission_timeout
         remaining = list(tasks)
         while remaining:
-            _WorkerSession(workdir, private, limits, deadline, launch).run(
+            _WorkerSession(workdir, private, limits, deadline, launch, pace).run(
                 _plan(remaining, limits), outcomes)
             remaining = [t for t in remaining if t.id not in outcomes]
     return Run(outcomes, tuple(warnings))
@@ -244,9 +255,9 @@ class _WorkerSession:
     """One worker process working through a plan until it finishes, hangs or dies."""
 
     def __init__(self, workdir: Path, private: Path, limits: Limits, deadline: float,
-                 launch: _Launch):
+                 launch: _Launch, pace: Pace | None):
         self.workdir, self.private, self.limits, self.deadline = workdir, private, limits, deadline
-        self.launch = launch
+        self.launch, self.pace = launch, pace
 
     def run(self, steps: list[_Step], outcomes: dict[str, TaskOutcome]) -> None:
         import_replies: dict[str, dict] = {}
@@ -255,7 +266,7 @@ class _WorkerSession:
                            "output_chars": self.limits.output_chars,
                            "cpu_seconds": int(self.limits.submission_timeout) + 5}}
         proc = self.launch(plan, self.workdir, self.private)
-        lines = _LineReader(proc.read_fd)
+        lines = _LineReader(proc.read_fd, self.pace)
         try:
             for index, step in enumerate(steps):
                 allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
@@ -410,8 +421,10 @@ def _killpg(pid: int) -> None:
 class _LineReader:
     """Reads newline-terminated lines from a pipe with a deadline (no threads)."""
 
-    def __init__(self, fd: int):
-        self.fd, self.buffer = fd, bytearray()
+    SLOW = 0.2  # seconds: a step not answered by then is waiting, not computing
+
+    def __init__(self, fd: int, pace: Pace | None = None):
+        self.fd, self.buffer, self.pace = fd, bytearray(), pace
         self.selector = selectors.DefaultSelector()
         self.selector.register(fd, selectors.EVENT_READ)
         self.eof = False
@@ -427,12 +440,22 @@ class _LineReader:
             if self.eof or len(self.buffer) > MAX_LINE:
                 return None
             left = deadline - time.monotonic()
-            if left <= 0 or not self.selector.select(left):
+            if left <= 0 or not self._wait(left):
                 return None
             chunk = os.read(self.fd, 1 << 20)
             if not chunk:
                 self.eof = True
             self.buffer += chunk
+
+    def _wait(self, seconds: float) -> bool:
+        if self.selector.select(min(seconds, self.SLOW)):
+            return True
+        if seconds <= self.SLOW:
+            return False
+        if self.pace is None:
+            return bool(self.selector.select(seconds - self.SLOW))
+        with self.pace.idle():  # e.g. an endless loop: let another submission use the core
+            return bool(self.selector.select(seconds - self.SLOW))
 
     def close(self) -> None:
         self.selector.close()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.checks import GradeContext, check_kinds
-from grader.execution import Executor, SubprocessExecutor
+from grader.execution import Executor, Pace, SubprocessExecutor
 from grader.models import ItemResult, Rubric, SubmissionResult, Task
 from grader.rubric import load_rubric
 from grader.submission import Submission, open_submission
@@ -41,7 +41,7 @@ def grade_submission(path: str | Path, rubric: Rubric | str | Path, *,
 
 
 def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
-                 context: GradeContext) -> SubmissionResult:
+                 context: GradeContext, pace: Pace | None = None) -> SubmissionResult:
     started = time.monotonic()
     kinds = check_kinds()
     for name in sorted({item.kind for item in rubric.items}):  # warm-ups, before the worker
@@ -49,7 +49,7 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
         if prepare is not None:
             prepare(context)
     tasks: list[Task] = [t for item in rubric.items for t in kinds[item.kind].tasks(item)]
-    run = executor.run(submission.root, tasks, rubric.limits)
+    run = executor.run(submission.root, tasks, rubric.limits, pace)
     lines = _definition_lines(submission.root, rubric.modules)
     items = []
     for item in rubric.items:
@@ -80,7 +80,7 @@ def _definition_lines(root: Path, modules: Sequence[str]) -> dict[tuple[str, str
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                lines.setdefault((module, node.name), node.lineno)
+                lines[(module, node.name)] = node.lineno  # the last definition wins, as in Python
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:

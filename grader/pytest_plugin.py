@@ -69,12 +69,12 @@ def _load_public(path: Path) -> Rubric:
     from grader.rubric import load_rubric
 
     try:
-        return public_rubric(load_rubric(path))
+        return public_checks_only(load_rubric(path))
     except GraderError as e:
         raise pytest.UsageError(f"--grade: {e}") from None
 
 
-def public_rubric(rubric: Rubric) -> Rubric:
+def public_checks_only(rubric: Rubric) -> Rubric:
     """A copy of ``rubric`` holding only what students may run: automatic items' public cases.
 
     Items left without a public case are dropped, and so are the misconceptions'
@@ -139,13 +139,13 @@ class PublicChecks:
         return next(r for r in self._result.items if r.item.id == item_id)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if self._error:
-            terminalreporter.section("public checks")
-            terminalreporter.write_line(f"Public checks: not graded ({self._error})")
+        if self._result is None and not self._error:
+            return  # every check was deselected: nothing was graded
+        terminalreporter.section("public checks")
         if self._result is None:
+            terminalreporter.write_line(f"Public checks: not graded ({self._error})")
             return
         result = self._result
-        terminalreporter.section("public checks")
         terminalreporter.write_line(f"Public checks: {points(result.automatic_score)} / "
                                     f"{points(self.rubric.automatic_points)} points")
         for warning in result.warnings:

@@ -33,7 +33,10 @@ from grader.errors import SubmissionError
 _MODULE_SUFFIXES = (".py", ".ipynb")
 _MACOS_FOLDER = "__MACOSX"
 _MACOS_FILE = ".DS_Store"
-_NOT_COPIED_FOLDERS = frozenset({"__pycache__", ".git"})
+# Tool folders a student repository may hold (grading `grade .` in CI): never student code.
+_NOT_COPIED_FOLDERS = frozenset({"__pycache__", ".git", ".venv", "venv", ".tox", ".nox",
+                                 ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules",
+                                 "grade-report", ".ipynb_checkpoints"})
 _DRIVE_LETTER = re.compile(r"[A-Za-z]:")
 _ENCRYPTED_FLAG = 0x1
 _CHUNK_BYTES = 64 * 1024

