@@ -81,8 +81,15 @@ class BatchResult:
     elapsed: float
 
 
+CLASS_FILES = frozenset({"gradebook.csv", "gradebook.json", "summary.html", "summary.md",
+                         "manual_template.csv"})
+
+
 def submission_name(path: Path) -> str:
-    return path.name[:-4] if path.suffix.lower() == ".zip" else path.name
+    """The student's name: the folder's, or the zip's without .zip. A name that could
+    escape the output folder or hide a class file ('..', '.x', 'summary.html') gets a '_'."""
+    name = path.name[:-4] if path.suffix.lower() == ".zip" else path.name
+    return f"_{name}" if not name or name.startswith(".") or name in CLASS_FILES else name
 
 
 def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,

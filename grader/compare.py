@@ -32,7 +32,10 @@ def is_number(value: Any) -> bool:
 def as_number(value: Any) -> float | None:
     """A number from a Python/NumPy scalar or a size-1 numeric array, else None."""
     if is_number(value):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float range: as far from any answer as can be
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         return float(value.reshape(()))
     return None

@@ -9,6 +9,8 @@ the grader. New executors (a warm fork server, a container) plug in through
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import select
@@ -142,17 +144,26 @@ def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
              pace: Pace | None) -> Run:
     """Run every task, starting a fresh worker again after one hangs or dies."""
     outcomes: dict[str, TaskOutcome] = {}
-    with tempfile.TemporaryDirectory(prefix="grader-") as private_dir:
-        private = Path(private_dir)
-        workdir = private / "submission"
-        warnings = copy_tree(root, workdir)
+    warnings: tuple[str, ...] | None = None
+    with tempfile.TemporaryDirectory(prefix="grader-") as base_dir:
+        # control/ holds the grader's own files (plan, stderr); no worker can write there.
+        # Each worker gets a fresh private folder with a fresh copy: whatever a worker that
+        # hung or died left behind (symlinks, pipes, edited files) never reaches the next.
+        control = Path(base_dir) / "control"
+        control.mkdir(mode=0o700)
         deadline = time.monotonic() + limits.submission_timeout
         remaining = list(tasks)
-        while remaining:
-            _WorkerSession(workdir, private, limits, deadline, launch, pace).run(
+        for attempt in itertools.count(1):
+            if not remaining:
+                break
+            private = Path(base_dir) / f"worker{attempt}"
+            private.mkdir(mode=0o700)
+            copied = tuple(copy_tree(root, private / "submission"))
+            warnings = copied if warnings is None else warnings
+            _WorkerSession(private, control, limits, deadline, launch, pace).run(
                 _plan(remaining, limits), outcomes)
             remaining = [t for t in remaining if t.id not in outcomes]
-    return Run(outcomes, tuple(warnings))
+    return Run(outcomes, warnings or ())
 
 
 class _Process(Protocol):
@@ -164,7 +175,7 @@ class _Process(Protocol):
         """Kill its whole process group; return its exit code (negative: signal)."""
 
 
-_Launch = Callable[[dict, Path, Path], _Process]
+_Launch = Callable[[dict, Path, Path], _Process]  # (plan, private folder, control folder)
 
 
 class _Popened:
@@ -176,13 +187,14 @@ class _Popened:
         return self.proc.wait()
 
 
-def _launch_subprocess(plan: dict, workdir: Path, private: Path) -> _Process:
+def _launch_subprocess(plan: dict, private: Path, control: Path) -> _Process:
     read_fd, write_fd = os.pipe()
-    with open(private / "stderr.txt", "wb") as stderr:
+    with open(control / "stderr.txt", "wb") as stderr:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOT.format(path=_grader_parent(), call="main()"),
              str(write_fd)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=workdir,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+            cwd=private / "submission",
             env=_worker_env(private), pass_fds=(write_fd,), start_new_session=True)
     os.close(write_fd)
     try:
@@ -210,11 +222,11 @@ class _ForkServer:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def launch(self, plan: dict, workdir: Path, private: Path) -> _Process:
-        plan_path = private / "plan.json"
+    def launch(self, plan: dict, private: Path, control: Path) -> _Process:
+        plan_path = control / "plan.json"
         plan_path.write_text(json.dumps(plan))
-        request = {"plan": str(plan_path), "stderr": str(private / "stderr.txt"),
-                   "cwd": str(workdir), "env": _worker_env(private)}
+        request = {"plan": str(plan_path), "stderr": str(control / "stderr.txt"),
+                   "cwd": str(private / "submission"), "env": _worker_env(private)}
         self.control.send(json.dumps(request).encode())
         message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 1)
         if not message or len(fds) != 1:
@@ -254,27 +266,30 @@ class _Forked:
 class _WorkerSession:
     """One worker process working through a plan until it finishes, hangs or dies."""
 
-    def __init__(self, workdir: Path, private: Path, limits: Limits, deadline: float,
+    def __init__(self, private: Path, control: Path, limits: Limits, deadline: float,
                  launch: _Launch, pace: Pace | None):
-        self.workdir, self.private, self.limits, self.deadline = workdir, private, limits, deadline
+        self.private, self.control, self.limits, self.deadline = private, control, limits, deadline
         self.launch, self.pace = launch, pace
 
     def run(self, steps: list[_Step], outcomes: dict[str, TaskOutcome]) -> None:
         import_replies: dict[str, dict] = {}
-        plan = {"root": str(self.workdir), "steps": [s.as_json() for s in steps],
+        plan = {"root": str(self.private / "submission"), "private": str(self.private),
+                "steps": [s.as_json() for s in steps],
                 "limits": {"memory_mb": self.limits.memory_mb,
                            "output_chars": self.limits.output_chars,
                            "cpu_seconds": int(self.limits.submission_timeout) + 5}}
-        proc = self.launch(plan, self.workdir, self.private)
-        lines = _LineReader(proc.read_fd, self.pace)
+        proc = self.launch(plan, self.private, self.control)
+        lines = _LineReader(proc.read_fd, self.pace, self._over_disk_budget)
         try:
             for index, step in enumerate(steps):
                 allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
                 wait_until = min(time.monotonic() + allowance, self.deadline)
                 line = lines.next(wait_until)
+                if line is not None and index % 8 == 7 and self._over_disk_budget():
+                    lines.stopped, line = True, None
                 if line is None:
                     self._stopped(step, steps[index:], proc, import_replies, outcomes,
-                                  hung=not lines.eof,
+                                  hung=not lines.eof, disk=lines.stopped,
                                   over_budget=time.monotonic() >= self.deadline)
                     return
                 reply = _parse_reply(line, step.id)
@@ -287,8 +302,13 @@ class _WorkerSession:
             proc.kill()
             lines.close()
 
+    def _over_disk_budget(self) -> bool:
+        """Whether the worker's private folder holds more than the disk budget (the file-size
+        limit caps each file, not their number)."""
+        return _disk_usage(self.private, self.limits.disk_mb * 2**20) > self.limits.disk_mb * 2**20
+
     def _stopped(self, step: _Step, rest: list[_Step], proc: _Process, import_replies: dict,
-                 outcomes: dict, hung: bool, over_budget: bool) -> None:
+                 outcomes: dict, hung: bool, over_budget: bool, disk: bool = False) -> None:
         """The worker hung or died at ``step``: record why, and skip what depends on it.
 
         ``hung``: no reply in time (else its channel closed: it died, or closed it)."""
@@ -302,7 +322,11 @@ class _WorkerSession:
                                                  else Status.TIMEOUT, error_type=why[1],
                                                  error_message=why[2])
             return
-        if hung:
+        if disk:
+            status, kind = Status.CRASHED, "disk"
+            message = (f"wrote more than {self.limits.disk_mb} MB of files, the limit for a "
+                       "submission; it was stopped")
+        elif hung:
             status, kind = Status.TIMEOUT, "timeout"
             message = (f"importing {step.module}.py took longer than {step.timeout:g} s "
                        "(an endless loop or a long computation at module level?)"
@@ -310,7 +334,7 @@ class _WorkerSession:
                        f"the call did not finish within {step.timeout:g} s")
         else:
             status, kind = Status.CRASHED, "crash"
-            message = _death_message(returncode, self.private)
+            message = _death_message(returncode, self.control, self.private)
             if step.op == "import":
                 message = f"importing {step.module}.py {message}"
         if step.task is not None:
@@ -390,7 +414,7 @@ def _parse_reply(line: bytes, step_id: str) -> dict:
     return reply
 
 
-def _death_message(returncode: int | None, private: Path) -> str:
+def _death_message(returncode: int | None, control: Path, private: Path) -> str:
     if returncode is not None and returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -403,11 +427,42 @@ def _death_message(returncode: int | None, private: Path) -> str:
     else:
         what = f"ended the process (exit code {returncode}, e.g. os._exit) before finishing"
     try:
-        tail = (private / "stderr.txt").read_bytes()[-1500:].decode("utf-8", "replace")
+        tail = _tail(control / "stderr.txt", 1500).decode("utf-8", "replace")
     except OSError:
         tail = ""
     tail = tail.replace(str(private / "submission") + "/", "").strip()
     return f"{what}" + (f"\n{tail}" if "Fatal Python error" in tail else "")
+
+
+def _disk_usage(folder: Path, stop_above: int) -> int:
+    """Bytes on disk under ``folder`` (without following links); stops counting past
+    ``stop_above`` or after 20,000 entries (a flood of empty files counts as over)."""
+    total, seen, stack = 0, 0, [str(folder)]
+    while stack and total <= stop_above:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > 20_000:
+                        return stop_above + 1
+                    info = entry.stat(follow_symlinks=False)
+                    total += info.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return total
+
+
+def _tail(path: Path, size: int) -> bytes:
+    """The last bytes of a file the worker wrote to (as its stderr), never blocking."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        length = os.fstat(fd).st_size
+        os.lseek(fd, max(0, length - size), os.SEEK_SET)
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
 
 
 def _killpg(pid: int) -> None:
@@ -423,11 +478,13 @@ class _LineReader:
 
     SLOW = 0.2  # seconds: a step not answered by then is waiting, not computing
 
-    def __init__(self, fd: int, pace: Pace | None = None):
-        self.fd, self.buffer, self.pace = fd, bytearray(), pace
+    def __init__(self, fd: int, pace: Pace | None = None,
+                 watch: Callable[[], bool] = lambda: False):
+        self.fd, self.buffer, self.pace, self.watch = fd, bytearray(), pace, watch
         self.selector = selectors.DefaultSelector()
         self.selector.register(fd, selectors.EVENT_READ)
         self.eof = False
+        self.stopped = False  # watch() asked to stop waiting
 
     def next(self, deadline: float) -> bytes | None:
         """The next line, or None on timeout or end of stream."""
@@ -448,14 +505,18 @@ class _LineReader:
             self.buffer += chunk
 
     def _wait(self, seconds: float) -> bool:
+        """Wait for data; a long wait lends the CPU slot and checks ``watch`` as it goes."""
         if self.selector.select(min(seconds, self.SLOW)):
             return True
-        if seconds <= self.SLOW:
+        with self.pace.idle() if self.pace is not None else contextlib.nullcontext():
+            end = time.monotonic() + seconds - self.SLOW
+            while (left := end - time.monotonic()) > 0:
+                if self.watch():
+                    self.stopped = True
+                    return False
+                if self.selector.select(min(left, self.SLOW)):
+                    return True
             return False
-        if self.pace is None:
-            return bool(self.selector.select(seconds - self.SLOW))
-        with self.pace.idle():  # e.g. an endless loop: let another submission use the core
-            return bool(self.selector.select(seconds - self.SLOW))
 
     def close(self) -> None:
         self.selector.close()

@@ -9,6 +9,7 @@ importing it costs about half a second.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import reprlib
@@ -105,7 +106,31 @@ def parse(
         lookup.update(dict.fromkeys(aliases, name))
     node = _Parser(_tokenize(text, start), lookup, list(symbols), max_depth).parse()
     _check_powers(node, max_exponent)
+    if _expanded_terms(node) > MAX_EXPANDED_TERMS:
+        raise FormulaError(f"the formula is too complex to check (expanded, it would have "
+                           f"more than {MAX_EXPANDED_TERMS} terms)")
     return node
+
+
+MAX_EXPANDED_TERMS = 2000  # sympy's expand of (a+b+c+d)**64 alone takes seconds
+
+
+def _expanded_terms(node: Node) -> int:
+    """An upper bound on the terms ``node`` has once expanded, capped just above the limit,
+    so that one pathological formula cannot stall the algebra process every student shares."""
+    cap = MAX_EXPANDED_TERMS + 1
+    tag = node[0]
+    if tag in ("num", "sym"):
+        return 1
+    if tag == "neg":
+        return _expanded_terms(node[1])
+    a, b = _expanded_terms(node[1]), _expanded_terms(node[2])
+    if tag in ("add", "sub"):
+        return min(cap, a + b)
+    if tag == "pow" and node[2][0] == "num" and "/" not in node[2][1]:
+        n = abs(int(node[2][1]))  # (a)**n: at most C(a + n - 1, n) monomials
+        return min(cap, math.comb(a + n - 1, n)) if a > 1 else 1
+    return min(cap, a * b)
 
 
 def _tokenize(text: str, start: int):

@@ -110,6 +110,7 @@ class Limits:
     import_timeout: float = 5.0  # per student module import
     submission_timeout: float = 60.0  # wall clock for the whole submission
     memory_mb: int = 1024  # address space
+    disk_mb: int = 200  # files it may write in its private folder, all together
     output_chars: int = 2000  # captured stdout/stderr kept per call
 
 

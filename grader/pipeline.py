@@ -10,8 +10,12 @@ prints or exits.
 from __future__ import annotations
 
 import ast
+import os
+import stat
+import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,7 +57,13 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
     lines = _definition_lines(submission.root, rubric.modules)
     items = []
     for item in rubric.items:
-        result = kinds[item.kind].grade(item, run.outcomes, context)
+        try:
+            result = kinds[item.kind].grade(item, run.outcomes, context)
+        except Exception:  # the grader's bug, not the student's: say so, grade the rest
+            print(f"grade: internal error grading {item.id} of {submission.name}:\n"
+                  f"{traceback.format_exc()}", file=sys.stderr)
+            result = ItemResult(item, error="the grader failed on this item (not your fault); "
+                                            "the instructor has the details")
         line = lines.get((item.module, item.name))
         items.append(result if line is None else _with_line(result, line))
     return SubmissionResult(submission.name, rubric, tuple(items),
@@ -75,7 +85,7 @@ def _definition_lines(root: Path, modules: Sequence[str]) -> dict[tuple[str, str
     lines: dict[tuple[str, str], int] = {}
     for module in modules:
         try:
-            tree = ast.parse((root / f"{module}.py").read_bytes())
+            tree = ast.parse(_read_regular_file(root / f"{module}.py", 1 << 20))
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in tree.body:
@@ -87,6 +97,19 @@ def _definition_lines(root: Path, modules: Sequence[str]) -> dict[tuple[str, str
                     if isinstance(target, ast.Name):
                         lines[(module, target.id)] = node.lineno
     return lines
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """A student file's bytes, refusing what is not a plain file: a symlink (to the rubric),
+    a named pipe (which would block), or anything over ``limit`` bytes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise OSError(f"{path.name} is not a regular file of at most {limit} bytes")
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
 
 
 def write_reports(result: SubmissionResult, out_dir: Path,

@@ -214,6 +214,7 @@ def schema() -> dict:
                            "import_timeout": {"type": "number", "exclusiveMinimum": 0},
                            "submission_timeout": {"type": "number", "exclusiveMinimum": 0},
                            "memory_mb": {"type": "integer", "minimum": 64},
+                           "disk_mb": {"type": "integer", "minimum": 1},
                            "output_chars": {"type": "integer", "minimum": 0}}},
             "items": {"type": "array", "minItems": 1, "items": item}},
         "$defs": {"value": _VALUE_DEF}}

@@ -181,9 +181,9 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def run_plan(plan: dict, result_fd: int) -> None:
     """Work through a plan, one reply line per step, then end the process."""
     limits = plan.get("limits", {})
-    root = Path(plan["root"]).resolve()
+    root = Path(plan["root"])  # as the grader made it: no symlink to resolve
     faulthandler.enable()  # a segfault leaves a Python traceback on stderr for the report
-    sandbox.confine(root.parent, limits)  # the private folder holding the submission copy
+    sandbox.confine(Path(plan["private"]), limits)  # the only folder it may write
     sys.meta_path.append(SubmissionFinder(root))
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGALRM, _on_alarm)

@@ -290,3 +290,10 @@ def test_importing_formula_does_not_import_sympy():
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_formula_that_would_expand_into_thousands_of_terms_is_refused_before_sympy():
+    bomb = "(w*eta + lam*dJ + w*lam + eta*dJ)**64 - ((w + dJ)*(eta + lam))**64"
+    with pytest.raises(FormulaError, match="too complex to check"):
+        parse(bomb, SYMBOLS)
+    assert parse("(w + eta + lam)**20", SYMBOLS)  # 231 terms: fine
