@@ -91,6 +91,12 @@ ITEM_LEVEL_ERRORS = ("missing module", "import failed", "import timeout", "missi
                      "not callable")
 
 
+def read_name(item: Item) -> list[Task]:
+    """The one task of an item that reads a module-level name (value, expression, manual)."""
+    return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,
+                 group=item.id)]
+
+
 def base_item(raw: dict, ctx: Any, path: list, **extra: Any) -> dict:
     """The Item fields every kind shares, with the rubric's defaults applied."""
     return dict(id=raw["id"], title=raw["title"], kind=raw["kind"], points=float(raw["points"]),

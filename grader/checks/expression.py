@@ -14,7 +14,7 @@ from typing import Any
 
 from grader import formula
 from grader.algebra import AlgebraError, AlgebraService
-from grader.checks import GradeContext, base_item, item_result, judge
+from grader.checks import GradeContext, base_item, item_result, judge, read_name
 from grader.compare import Mismatch, describe_type
 from grader.models import Case, Item, ItemResult, Misconception, Task, TaskOutcome
 from grader.rubric import MISCONCEPTION
@@ -68,8 +68,7 @@ class ExpressionCheck:
         ctx.service("algebra", AlgebraService).start()
 
     def tasks(self, item: Item) -> list[Task]:
-        return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,
-                     group=item.id)]
+        return read_name(item)
 
     def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],
               ctx: GradeContext) -> ItemResult:

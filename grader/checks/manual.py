@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from grader.checks import GradeContext, base_item
+from grader.checks import GradeContext, base_item, read_name
 from grader.compare import short_repr
 from grader.models import Item, ItemResult, Status, Task, TaskOutcome
 
@@ -19,10 +19,7 @@ class ManualCheck:
         return Item(options={"guidance": raw.get("rubric", "")}, **base_item(raw, ctx, path))
 
     def tasks(self, item: Item) -> list[Task]:
-        if not (item.module and item.name):
-            return []
-        return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,
-                     group=item.id)]
+        return read_name(item) if item.module and item.name else []
 
     def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],
               ctx: GradeContext) -> ItemResult:

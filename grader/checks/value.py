@@ -13,6 +13,7 @@ from grader.checks import (
     judge,
     literal_misconceptions,
     matching_misconception,
+    read_name,
 )
 from grader.compare import compare, short_repr
 from grader.models import Case, Item, ItemResult, Task, TaskOutcome
@@ -49,8 +50,7 @@ class ValueCheck:
                     options={"normalize": normalize}, **base_item(raw, ctx, path))
 
     def tasks(self, item: Item) -> list[Task]:
-        return [Task(item.id, item.module, item.name, call=False, timeout=item.timeout,
-                     group=item.id)]
+        return read_name(item)
 
     def grade(self, item: Item, outcomes: Mapping[str, TaskOutcome],
               ctx: GradeContext) -> ItemResult:
