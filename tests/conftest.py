@@ -15,6 +15,12 @@ ASSIGNMENT4 = ROOT / "rubrics" / "assignment4"
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(monkeypatch, tmp_path_factory):
+    """Each test starts with an empty grader cache (no verdict or validation from another)."""
+    monkeypatch.setenv("GRADER_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _not_on_a_ci_runner(monkeypatch):
     """Tests decide CI mode themselves: never write to a real runner's job summary."""
     for name in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITLAB_CI"):

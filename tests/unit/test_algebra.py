@@ -122,3 +122,13 @@ def test_the_process_rejects_malformed_requests_with_error_replies():
     assert "malformed node" in replies[0]["error"]
     assert "malformed number" in replies[1]["error"]
     assert replies[4] == {"id": 4, "verdicts": {"same": True}}
+
+
+def test_a_verdict_is_remembered_across_runs_so_regrading_needs_no_sympy():
+    student = parse("w*(1 - eta*lam) - eta*dJ", SYMBOLS)
+    targets = {"expected": parse("w - eta*(dJ + lam*w)", SYMBOLS)}
+    with AlgebraService() as first:
+        assert first.check(student, targets) == {"expected": True}
+    second = AlgebraService()  # a new run: never started, yet it answers from the cache
+    assert second.check(student, targets) == {"expected": True}
+    assert second._process is None
