@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__
+from grader.cache import scratch_root
 from grader.checks import GradeContext
 from grader.errors import SubmissionError, UsageError
 from grader.execution import Executor, ForkServerExecutor
@@ -188,7 +189,7 @@ def _grade_in_slot(name: str, path: Path, key: str, rubric: Rubric, out: Path,
                    formats: Sequence[str], template_dirs: Sequence[Path],
                    log: Callable[[str], None], slots: Slots | None) -> Record:
     try:
-        with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch_root()) as scratch:
             submission = open_submission(path, Path(scratch), modules=rubric.modules)
             result = grade_opened(submission, rubric, executor, context, slots)
     except SubmissionError as e:

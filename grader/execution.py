@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader import wire
+from grader.cache import scratch_root
 from grader.models import Limits, Status, Task, TaskOutcome
 from grader.submission import copy_tree
 
@@ -145,7 +146,7 @@ def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
     """Run every task, starting a fresh worker again after one hangs or dies."""
     outcomes: dict[str, TaskOutcome] = {}
     warnings: tuple[str, ...] | None = None
-    with tempfile.TemporaryDirectory(prefix="grader-") as base_dir:
+    with tempfile.TemporaryDirectory(prefix="grader-", dir=scratch_root()) as base_dir:
         # control/ holds the grader's own files (plan, stderr); no worker can write there.
         # Each worker gets a fresh private folder with a fresh copy: whatever a worker that
         # hung or died left behind (symlinks, pipes, edited files) never reaches the next.

