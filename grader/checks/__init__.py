@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol
 
+import numpy as np
+
 from grader.compare import Mismatch, compare, has_nonfinite, short_repr
 from grader.models import (
     Case,
@@ -159,10 +161,25 @@ def judge(case: Case, outcome: TaskOutcome, check: Callable[[Any], Mismatch | No
         return CaseResult(case.name, status, True, case.weight,
                           message=mismatch.kind if mismatch else "",
                           misconception=matched.id if matched else "").for_hidden()
+    same = not mismatch and _identical(outcome.value, case.expected)
     return CaseResult(case.name, status, False, case.weight,
                       message=mismatch.detail if mismatch else "", call=case.call,
-                      expected=case.expected_text, actual=short_repr(outcome.value),
+                      expected=case.expected_text,
+                      actual=case.expected_text if same else short_repr(outcome.value),
                       output=outcome.output, misconception=matched.id if matched else "")
+
+
+def _identical(value: Any, expected: Any) -> bool:
+    """Exactly the expected value, so its rendering can be reused (most correct answers)."""
+    if type(value) is not type(expected):
+        return False
+    if isinstance(value, np.ndarray):
+        return value.dtype == expected.dtype and value.shape == expected.shape and \
+            bool(np.array_equal(value, expected))
+    try:
+        return bool(value == expected)
+    except (TypeError, ValueError):
+        return False
 
 
 def expected_check(case: Case, tol: Tolerance,
