@@ -558,12 +558,12 @@ attack("i386_syscall_gate", "at import, makes system calls through the 32-bit ga
        "child, setsid() and execve() of Python with a marker in its argv that sleeps 40 s; "
        "REASONS is what each returned",
        exposes="survivors",
-       hole="sandbox._seccomp_program() allows every call whose architecture is not the "
-            "native one ('another ABI: not ours to judge'): on x86-64 a worker reaches the "
-            "i386 fork, execve, socketcall and ipc calls through int 0x80 unfiltered, so "
-            "it can start processes that leave its session and outlive the batch, open "
-            "UDP or Unix sockets and make System V IPC objects (needs the kernel's IA-32 "
-            "emulation, on by default)",
+       hole="sandbox._seccomp_program() allows every call made under another architecture "
+            "('another ABI: not ours to judge'): on x86-64, int 0x80 reaches the i386 fork, "
+            "execve, socketcall and ipc calls unfiltered, so a worker starts processes that "
+            "leave its session and outlive the batch (here a sleeping Python), opens UDP or "
+            "Unix sockets (here socket() gives fd 3) and could make System V IPC objects "
+            "(where the kernel has IA-32 emulation, the default)",
        files={"problem1.py": patched("problem1.py", """
            import ctypes
            import mmap
@@ -666,58 +666,62 @@ attack("output_flood", "relu_grad prints 100 MB, then writes without end to fds 
        """)})
 
 # Files an attack writes in its private folder are named gadv-<attack>-<n>.bin: the test
-# watches how much those take on disk while the batch runs.
+# watches how much space those take while the batch runs (on /dev/shm, RAM, where the grader
+# puts private folders when it can). Only disk_fill writes its bytes; the others reserve
+# theirs with fallocate(), at once and without copying anything.
 _FILL = '''
 import os
 import signal
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 WRITTEN = 0
 _BLOCK = b"GADV" * (2**20 // 4)
-def _fill(path, megabytes, keep=False):
-    """Write that many MB to ``path`` (fewer past the file-size limit); with ``keep``, return
-    the file still open."""
+def _fill(path, megabytes):
+    """Write that many MB to ``path`` (fewer past the file-size limit)."""
     global WRITTEN
-    f = None
     try:
-        f = open(path, "wb")
-        for _ in range(megabytes):
-            f.write(_BLOCK)
-            f.flush()
-            WRITTEN += len(_BLOCK)
+        with open(path, "wb") as f:
+            for _ in range(megabytes):
+                f.write(_BLOCK)
+                f.flush()
+                WRITTEN += len(_BLOCK)
     except OSError:
         pass
-    if keep:
-        return f
-    if f is not None:
-        f.close()
+def _reserve(path, megabytes):
+    """Take that many MB of disk for ``path`` without writing them; return the open fd."""
+    global WRITTEN
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.posix_fallocate(fd, 0, megabytes * 2**20)
+    WRITTEN += megabytes * 2**20
+    return fd
 '''
 
-attack("disk_fill", "count_parameters ignores SIGXFSZ and writes files into its folder without "
-       "end, 100 MB for the first (the file-size limit stops it at 64 MB) and 32 MB for each "
-       "next (at import it tries /tmp): the disk budget stops it",
+attack("disk_fill", "count_parameters ignores SIGXFSZ, writes 100 MB to a file (the file-size "
+       "limit stops it at 64 MB) and 256 MB more in 32 MB files, then waits (at import it tries "
+       "/tmp): the disk budget must stop it, or the call would time out",
        items("p2.count_parameters", status="crashed"), 87,
        files={"problem2.py": patched("problem2.py", _FILL, """
+           import time
            _fill("/tmp/gadv_fill_@NONCE@.bin", 8)
            def count_parameters(layer_sizes):
                _fill("gadv-disk_fill-0.bin", 100)
-               for _i in range(1, 64):  # 2 GB in all, should nothing stop it
+               for _i in range(1, 9):
                    _fill(f"gadv-disk_fill-{_i}.bin", 32)
-               return WRITTEN
+               time.sleep(60)
        """)})
 
-attack("disk_fill_unlinked", "at import, writes five 50 MB files in its folder, unlinking each "
-       "at once but keeping it open (250 MB on disk that no folder shows); count_parameters "
-       "returns the bytes it holds",
+attack("disk_fill_unlinked", "at import, reserves five 50 MB files in its folder, unlinking "
+       "each at once but keeping it open (250 MB on disk that no folder shows); "
+       "count_parameters returns the bytes it holds",
        items("p2.count_parameters", status="failed"), 87,
        exposes="disk",
        hole="execution._disk_usage() adds up what the private folder's entries take: a file "
-            "deleted while still open takes disk space and shows in no folder, so a worker "
-            "holds up to RLIMIT_NOFILE x RLIMIT_FSIZE (256 x 64 MB = 16 GB) unseen, for as "
-            "long as it runs (memfd_create files likewise, in RAM)",
+            "deleted while still open keeps its space (RAM, on /dev/shm) and shows in no "
+            "folder, so a worker holds up to RLIMIT_NOFILE x RLIMIT_FSIZE (256 x 64 MB = "
+            "16 GB) unseen for as long as it runs (memfd_create() files likewise)",
        files={"problem2.py": patched("problem2.py", _FILL, """
-           _HELD = []
+           _FDS = []
            for _i in range(5):
-               _HELD.append(_fill(f"gadv-disk_fill_unlinked-{_i}.bin", 50, keep=True))
+               _FDS.append(_reserve(f"gadv-disk_fill_unlinked-{_i}.bin", 50))
                os.unlink(f"gadv-disk_fill_unlinked-{_i}.bin")
            def count_parameters(layer_sizes):
                return WRITTEN
@@ -725,16 +729,16 @@ attack("disk_fill_unlinked", "at import, writes five 50 MB files in its folder, 
 
 
 def _fill_in_worker(worker: int, then: str) -> str:
-    """Code that writes 150 MB in five files, then runs ``then``."""
+    """Code that reserves 150 MB in three files, then runs ``then``."""
     return _code((_FILL, f"""
-        for _i in range(5):
-            _fill(f"gadv-disk_fill_across_workers-{worker}{{_i}}.bin", 30)
+        for _i in range(3):
+            os.close(_reserve(f"gadv-disk_fill_across_workers-{worker}{{_i}}.bin", 50))
         {then}
     """))
 
 
-attack("disk_fill_across_workers", "at import, problem1 writes 150 MB (under the budget) into "
-       "its worker's folder and ends the worker; problem2 writes 150 MB more in the next "
+attack("disk_fill_across_workers", "at import, problem1 reserves 150 MB (under the budget) in "
+       "its worker's folder and ends the worker; problem2 reserves 150 MB more in the next "
        "worker's and carries on: 300 MB at once",
        module("problem1", "crashed"), 78,
        exposes="disk",
@@ -931,7 +935,8 @@ attack("gc_for_expected", "count_parameters searches gc.get_objects() for expect
        """)})
 
 attack("write_everywhere", "at import, tries to write sibling submissions, its own and "
-       "others' reports, the gradebook, the rubric copy, the canary, the grader and /tmp",
+       "others' reports, the gradebook, the rubric copy, the canary, the grader, /tmp and "
+       "/dev/shm",
        files={"problem3.py": patched("problem3.py", _TRY, """
            import os
            def _append(path):
@@ -943,7 +948,7 @@ attack("write_everywhere", "at import, tries to write sibling submissions, its o
                "@OUT@/alice_perfect/results.json", "@OUT@/write_everywhere/results.json",
                "@OUT@/write_everywhere/report.html", "@OUT@/gradebook.csv",
                "@OUT@/previous_term/results.json", "@RUBRIC@", "@CANARY@",
-               "@GRADER@/gadv_@NONCE@.py", "/tmp/gadv_@NONCE@.txt")]
+               "@GRADER@/gadv_@NONCE@.py", "/tmp/gadv_@NONCE@.txt", "/dev/shm/gadv_@NONCE@.txt")]
            RESULTS.append(_try("unlink sibling", lambda: os.unlink(
                "@CLASS@/bob_forgot_biases/problem4.py")))
            RESULTS.append(_try("symlink into out", lambda: os.symlink(
@@ -1161,3 +1166,48 @@ attack("dotdot_zip_name", "alice's modules in a zip named '...zip': the batch na
 
 BY_NAME = {a.name: a for a in ATTACKS}
 assert len(BY_NAME) == len(ATTACKS), "attack names must be unique"
+
+# --- a busy batch: graded apart, one CPU slot ------------------------------------------------
+
+
+def _slowed(file: str) -> str:
+    """alice's module with each of its functions 80 ms slower: quick enough never to count as
+    waiting (0.2 s), so the submission keeps its CPU slot from start to end."""
+    return patched(file, """
+        import functools as _functools
+        import inspect as _inspect
+        import time as _time
+        def _slowly(function):
+            @_functools.wraps(function)
+            def slow(*args, **kwargs):
+                _time.sleep(0.08)
+                return function(*args, **kwargs)
+            return slow
+        for _name, _value in list(globals().items()):
+            if _inspect.isfunction(_value) and _value.__module__ == __name__ \\
+                    and not _name.startswith("_"):
+                globals()[_name] = _slowly(_value)
+    """)
+
+
+BUSY_BATCH = (
+    Attack("a_filler", "count_parameters ignores SIGALRM and adds 1 MB to its files every 20 ms "
+           "(300 MB at most) until it is stopped",
+           items("p2.count_parameters", status="crashed"), 87,
+           files={"problem2.py": patched("problem2.py", """
+               import signal
+               import time
+               def count_parameters(layer_sizes):
+                   signal.signal(signal.SIGALRM, signal.SIG_IGN)
+                   block = b"GADV" * (2**20 // 4)
+                   for i in range(300):
+                       with open(f"gadv-a_filler-{i // 10}.bin", "ab") as f:
+                           f.write(block)
+                       time.sleep(0.02)
+                   time.sleep(60)
+           """)}),
+    Attack("b_busy", "alice, each function 80 ms slower: graded while a_filler waits, it holds "
+           "the only CPU slot until it is done",
+           files={f: _slowed(f) for f in ("problem1.py", "problem2.py", "problem3.py",
+                                          "problem4.py")}),
+)

@@ -2,11 +2,13 @@
 
 One module-scoped fixture builds a class folder of every attack in attacks.py plus
 alice_perfect and bob_forgot_biases, grades it with ``grade_batch(..., jobs=2)`` under a
-rubric with small time limits, and records what the batch left behind: files, processes,
-connections, System V IPC objects. The tests then check, attack by attack, the score it
-deserves and the statuses of the items it attacked, and for the batch as a whole that
-nothing outside the attackers' private folders changed, no process outlived it, no secret
-or markup reached a report, and the honest submissions scored as when graded alone.
+rubric with small time limits, and records what the batch left behind (files, processes,
+connections, System V IPC objects) and the most disk each attack's files took. The tests
+then check, attack by attack, the score it deserves and the statuses of the items it
+attacked, and for the batch as a whole that nothing outside the attackers' private folders
+changed, no process outlived it, no secret or markup reached a report, and the honest
+submissions scored as when graded alone. A second, small batch (one CPU slot) checks how
+soon a worker past its disk budget is stopped while another submission holds the slot.
 
 A hole found here is not fixed here: its test is a strict xfail whose reason starts with
 "HOLE", so fixing the grader turns it into a failure that asks to drop the mark.
@@ -37,11 +39,20 @@ import pytest
 
 from grader.algebra import AlgebraService
 from grader.batch import STATE_FILE, grade_batch
+from grader.cache import scratch_root
 from grader.checks import GradeContext
 from grader.gradebook import Record
 from grader.rubric import load_rubric
 from grader.sandbox import landlock_abi
-from tests.adversarial.attacks import ATTACKS, BY_NAME, CLASS_FILES, EXAMPLES, POINTS, Attack
+from tests.adversarial.attacks import (
+    ATTACKS,
+    BUSY_BATCH,
+    BY_NAME,
+    CLASS_FILES,
+    EXAMPLES,
+    POINTS,
+    Attack,
+)
 from tests.conftest import ASSIGNMENT4, ROOT
 
 # The guarantees checked here rest on Landlock; without it the grader says so and runs on.
@@ -55,9 +66,6 @@ ALGEBRA_TIMEOUT = 3.0  # seconds per formula check (the default is 10)
 BATCH_BUDGET = 75.0  # seconds for the whole batch on 2 cores
 FILE_LIMIT = 64 * 2**20  # the worker's RLIMIT_FSIZE (sandbox.set_limits default)
 DISK_BUDGET = 200 * 2**20  # Limits.disk_mb default (the rubric sets none)
-# The budget is checked every 0.2 s while a step waits: a worker that writes as fast as the
-# disk goes on for up to that long past it (and for the check and the kill).
-DISK_CHECK_INTERVAL = 0.3
 REPORT_FILES = {"report.html", "report.md", "results.json", STATE_FILE}
 
 
@@ -95,7 +103,7 @@ class Setting:
     fifo_readers: set[str] = field(default_factory=set)  # fifos someone opened for reading
     survivors: dict[int, str] = field(default_factory=dict)  # pid -> why it is suspect
     disk_peaks: dict[str, int] = field(default_factory=dict)  # attack -> most bytes seen at once
-    disk_rates: dict[str, float] = field(default_factory=dict)  # attack -> bytes/s to its peak
+    largest_files: dict[str, int] = field(default_factory=dict)  # attack -> its largest file
     tcp_connections: int = 0
     udp_datagrams: list[bytes] = field(default_factory=list)
     unix_connections: int = 0
@@ -118,13 +126,16 @@ def fill(text: str, tokens: dict[str, str]) -> str:
     return text
 
 
-def write_rubric(folder: Path) -> Path:
-    """assignment4 with small time limits, its reference still the shipped folder."""
+def write_rubric(folder: Path, disk_mb: int | None = None) -> Path:
+    """assignment4 with small time limits (and disk budget, if given), its reference still
+    the shipped folder."""
     text = (ASSIGNMENT4 / "rubric.yaml").read_text()
+    memory = "  memory_mb: 1024\n"
     for old, new in (("reference: reference", f"reference: {ASSIGNMENT4 / 'reference'}"),
                      ("  timeout: 2\n", "  timeout: 1\n"),
                      ("  import_timeout: 5\n", "  import_timeout: 2\n"),
-                     ("  submission_timeout: 60\n", "  submission_timeout: 20\n")):
+                     ("  submission_timeout: 60\n", "  submission_timeout: 20\n"),
+                     (memory, memory + (f"  disk_mb: {disk_mb}\n" if disk_mb else ""))):
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     folder.mkdir()
@@ -235,15 +246,14 @@ def stderr_files(private: Path) -> list[Path]:
 class DiskWatch(threading.Thread):
     """Every 25 ms, adds up the disk space the files named gadv-<attack>-<n>.bin take under
     the private folders, and keeps each attack's peak (a lower bound of the true one) and
-    how fast it got there."""
+    its largest file."""
 
     NAME = re.compile(r"gadv-([a-z0-9_]+)-\d+\.bin")
 
     def __init__(self, root: Path) -> None:
         super().__init__(daemon=True)
         self.root, self.peaks, self.done = root, {}, threading.Event()
-        self.first_seen: dict[str, float] = {}
-        self.rates: dict[str, float] = {}  # bytes per second, from first seen to the peak
+        self.largest: dict[str, int] = {}
 
     def run(self) -> None:
         while not self.done.is_set():
@@ -256,12 +266,9 @@ class DiskWatch(threading.Thread):
                         except OSError:
                             continue
                         held[match[1]] = held.get(match[1], 0) + size
-            now = time.monotonic()
+                        self.largest[match[1]] = max(self.largest.get(match[1], 0), size)
             for attack, size in held.items():
-                start = self.first_seen.setdefault(attack, now - 0.025)
-                if size > self.peaks.get(attack, 0):
-                    self.peaks[attack] = size
-                    self.rates[attack] = size / (now - start)
+                self.peaks[attack] = max(self.peaks.get(attack, 0), size)
             self.done.wait(0.025)
 
 
@@ -373,9 +380,11 @@ def batch(tmp_path_factory) -> Iterator[Setting]:
     (out / "previous_term").mkdir(parents=True)
     (out / "previous_term" / "results.json").write_text('{"score": 50}\n')
     (out / "notes.txt").write_text("the instructor's notes\n")
-    classdir, private = tmp / "class", tmp / "private"
+    classdir = tmp / "class"
     classdir.mkdir()
-    private.mkdir()
+    # Every private folder of the batch goes here, on the file system the grader picks for
+    # them (RAM, /dev/shm, where there is one): GRADER_SCRATCH points it here.
+    private = Path(tempfile.mkdtemp(prefix="grader-adversarial-", dir=scratch_root() or tmp))
     for name in HONEST:
         shutil.copytree(EXAMPLES / name, classdir / name)
     listeners = Listeners(tmp / "sock")
@@ -404,7 +413,8 @@ def batch(tmp_path_factory) -> Iterator[Setting]:
         faulthandler.dump_traceback_later(240, exit=True)  # a hung batch must not hang CI
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("GRADER_TEST_SECRET", SECRET)
-            mp.setattr(tempfile, "tempdir", str(private))  # every private folder in sight
+            mp.setenv("GRADER_SCRATCH", str(private))
+            mp.setattr(tempfile, "tempdir", str(private))  # any other temporary folder too
             watch.start()
             disk.start()
             started = time.monotonic()
@@ -426,7 +436,7 @@ def batch(tmp_path_factory) -> Iterator[Setting]:
         setting = Setting(tmp, classdir, out, private,
                           {**base, "SELF": "", "VICTIMS": str(tmp / "victims")},
                           {r.name: r for r in result.records}, {}, elapsed, log, changed,
-                          watch.readers, survivors, disk.peaks, disk.rates, tcp, udp, unix,
+                          watch.readers, survivors, disk.peaks, disk.largest, tcp, udp, unix,
                           ipc_objects(ipc_key), leftovers)
         for name in HONEST:  # the same submissions graded alone, with nothing hostile around
             alone = grade_batch([classdir / name], rubric, tmp / "alone" / name, jobs=1,
@@ -441,9 +451,15 @@ def batch(tmp_path_factory) -> Iterator[Setting]:
                 pass
         remove_ipc(ipc_key)
         listeners.close()
-        for stray in (*Path("/tmp").glob(f"gadv*{NONCE}*"),
-                      *(ROOT / "grader").glob(f"gadv_{NONCE}*")):
+        for stray in strays():
             stray.unlink()
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def strays() -> list[Path]:
+    """Files the attacks may have managed to write where they must not."""
+    return [*Path("/tmp").glob(f"gadv*{NONCE}*"), *Path("/dev/shm").glob(f"gadv*{NONCE}*"),
+            *(ROOT / "grader").glob(f"gadv_{NONCE}*")]
 
 
 def attack_tokens(setting: Setting, attack: Attack) -> dict[str, str]:
@@ -469,7 +485,7 @@ def test_the_batch_finishes_within_its_budget_with_a_record_for_everyone(batch):
 def test_the_deserved_scores_add_up_against_the_rubric(assignment4):
     automatic = {i.id: i.points for i in assignment4.items if i.automatic}
     assert automatic == POINTS
-    for attack in ATTACKS:
+    for attack in (*ATTACKS, *BUSY_BATCH):
         assert set(attack.attacked) <= set(POINTS), attack.name
         lost = sum(POINTS.values()) if attack.rejected else \
             sum(POINTS[i] for i in attack.attacked)
@@ -514,8 +530,7 @@ def test_nothing_outside_the_private_folders_changed(batch):
     changed = {p: c for p, c in batch.changed.items()
                if p not in victims and not any(p == str(Path(v).parent) for v in victims)}
     assert changed == {}
-    assert not list(Path("/tmp").glob(f"gadv*{NONCE}*"))
-    assert not list((ROOT / "grader").glob(f"gadv_{NONCE}*"))
+    assert strays() == []
 
 
 def test_every_private_folder_is_removed_after_the_batch(batch):
@@ -560,7 +575,7 @@ def test_no_process_of_the_batch_outlives_it(batch):
 
 
 @pytest.mark.parametrize("attack", params("survivors"))
-def test_detached_grandchild_does_not_outlive_the_batch(batch, attack):
+def test_a_process_an_attack_starts_does_not_outlive_the_batch(batch, attack):
     assert [why for why in batch.survivors.values() if why.startswith(f"{attack.name}:")] == []
 
 
@@ -573,7 +588,7 @@ def test_forking_at_import_fails_the_module_with_permission_error(batch):
 @pytest.mark.parametrize("attack", params("nproc"))
 def test_a_submission_cannot_start_any_process(batch, attack):
     shown = answers(batch, attack)
-    assert re.search(r"forked 0 of 200: \[\W{1,6}" + re.escape(DENIED), shown)
+    assert re.search(r"forked 0 of 200: \[.{1,6}" + re.escape(DENIED), shown)
     for way in ("subprocess", "posix_spawn", "exec"):
         assert f"{way}: {DENIED}" in shown, way
     assert "SUCCEEDED" not in shown
@@ -645,23 +660,80 @@ def disk_held(setting: Setting, attack: Attack) -> int:
     return max(setting.disk_peaks.get(attack.name, 0), int(counted.group(1)) if counted else 0)
 
 
-def test_a_worker_that_fills_its_folder_is_stopped_at_its_budget(batch):
-    """disk_fill writes without end: it is stopped once past the budget, within a check."""
+def test_a_worker_that_fills_its_folder_is_stopped_for_it(batch):
+    """disk_fill writes 320 MB, then waits: past the budget, its worker is killed and the call
+    reported as such (how soon: see the busy batch below); no file outgrew the file-size
+    limit, though it ignores SIGXFSZ."""
     attack = BY_NAME["disk_fill"]
     results = json.loads(batch.text(attack, "results.json"))
     test = next(t for t in results["tests"] if t["number"] == "p2.count_parameters")
-    assert "wrote more than 200 MB of files, the limit for a submission" in test["output"]
+    assert "wrote more than 200 MB of files, the limit for a submission; it was stopped" \
+        in test["output"]
     assert batch.records[attack.submission].items["p2.count_parameters"].status == "crashed"
-    held, rate = disk_held(batch, attack), batch.disk_rates[attack.name]
-    assert held > DISK_BUDGET  # it did get past the budget (a slow disk would time out first)
-    assert held <= DISK_BUDGET + rate * DISK_CHECK_INTERVAL, \
-        f"{held / 2**20:.0f} MB at once, written at {rate / 2**20:.0f} MB/s"
+    assert disk_held(batch, attack) > DISK_BUDGET / 2  # the watcher saw it write
+    assert FILE_LIMIT / 2 < batch.largest_files[attack.name] <= FILE_LIMIT
 
 
 @pytest.mark.parametrize("attack", params("disk"))
 def test_a_submission_never_holds_more_disk_than_its_budget(batch, attack):
     held = disk_held(batch, attack)
     assert held <= DISK_BUDGET, f"{held / 2**20:.0f} MB at once"
+
+
+BUSY_BUDGET = 20 * 2**20  # the busy batch's disk_mb
+
+
+@pytest.fixture(scope="module")
+def busy_batch(tmp_path_factory) -> Iterator[tuple[dict[str, Record], Path, int]]:
+    """a_filler and b_busy graded with one CPU slot and a 20 MB disk budget: the records, the
+    out folder, and the most disk a_filler's files took at once."""
+    tmp = tmp_path_factory.mktemp("busy").resolve()
+    rubric = load_rubric(write_rubric(tmp / "rubric", disk_mb=BUSY_BUDGET // 2**20))
+    classdir, out = tmp / "class", tmp / "out"
+    classdir.mkdir()
+    for attack in BUSY_BATCH:
+        build(attack, classdir, {})
+    private = Path(tempfile.mkdtemp(prefix="grader-adversarial-", dir=scratch_root() or tmp))
+    disk = DiskWatch(private)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("GRADER_SCRATCH", str(private))
+            disk.start()
+            try:  # a_filler comes first; b_busy takes the slot when a_filler waits
+                result = grade_batch(sorted(classdir.iterdir()), rubric, out, jobs=1,
+                                     log=lambda line: None)
+            finally:
+                disk.done.set()
+                disk.join()
+        yield {r.name: r for r in result.records}, out, disk.peaks.get("a_filler", 0)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def test_in_a_busy_batch_the_filler_is_still_stopped_for_its_disk_use(busy_batch):
+    records, out, held = busy_batch
+    for attack in BUSY_BATCH:
+        record = records[attack.submission]
+        assert record.automatic == attack.score, record
+        assert {i: record.items[i].status for i in attack.attacked} == dict(attack.attacked)
+    results = json.loads((out / "a_filler" / "results.json").read_text())
+    test = next(t for t in results["tests"] if t["number"] == "p2.count_parameters")
+    assert "wrote more than 20 MB of files" in test["output"]
+    assert held > BUSY_BUDGET / 2  # the watcher saw it write
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: execution._LineReader._wait() returns from "
+                   "inside pace.idle(), and leaving it waits for a free CPU slot before "
+                   "_WorkerSession._stopped() kills the worker: while other submissions hold "
+                   "every slot (each keeps it until it is fully graded), a worker past its disk "
+                   "budget, or its time limit, runs on. Here a_filler writes on until b_busy is "
+                   "done (about 180 MB past its 20 MB budget); one writing at full speed fills "
+                   "GBs of /dev/shm (RAM) meanwhile")
+def test_in_a_busy_batch_a_worker_past_its_disk_budget_is_stopped_at_once(busy_batch):
+    """a_filler writes 50 MB/s: killed within a check or two (0.2 s each) of passing its
+    budget, it holds well under three budgets."""
+    _, _, held = busy_batch
+    assert held <= 3 * BUSY_BUDGET, f"{held / 2**20:.0f} MB at once (budget 20 MB)"
 
 
 # --- reading what it must not --------------------------------------------------------------
