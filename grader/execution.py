@@ -15,6 +15,7 @@ import json
 import os
 import select
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -163,6 +164,7 @@ def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
             warnings = copied if warnings is None else warnings
             _WorkerSession(private, control, limits, deadline, launch, pace).run(
                 _plan(remaining, limits), outcomes)
+            shutil.rmtree(private, ignore_errors=True)  # its files count no longer
             remaining = [t for t in remaining if t.id not in outcomes]
     return Run(outcomes, warnings or ())
 
@@ -171,6 +173,9 @@ class _Process(Protocol):
     """A started worker, however it was started."""
 
     read_fd: int  # the read end of its result channel
+
+    def stop(self) -> None:
+        """Kill its whole process group at once, without waiting for it."""
 
     def kill(self) -> int | None:
         """Kill its whole process group; return its exit code (negative: signal)."""
@@ -182,6 +187,9 @@ _Launch = Callable[[dict, Path, Path], _Process]  # (plan, private folder, contr
 class _Popened:
     def __init__(self, proc: subprocess.Popen, read_fd: int):
         self.proc, self.read_fd = proc, read_fd
+
+    def stop(self) -> None:
+        _killpg(self.proc.pid)
 
     def kill(self) -> int | None:
         _killpg(self.proc.pid)
@@ -257,6 +265,10 @@ class _Forked:
             self.exit_code = json.loads(message)["exit"] if message else None
             self.ended = True
 
+    def stop(self) -> None:
+        if not self.ended:
+            _killpg(self.pid)
+
     def kill(self) -> int | None:
         if not self.ended:
             _killpg(self.pid)
@@ -280,7 +292,7 @@ class _WorkerSession:
                            "output_chars": self.limits.output_chars,
                            "cpu_seconds": int(self.limits.submission_timeout) + 5}}
         proc = self.launch(plan, self.private, self.control)
-        lines = _LineReader(proc.read_fd, self.pace, self._over_disk_budget)
+        lines = _LineReader(proc.read_fd, self.pace, self._over_disk_budget, proc.stop)
         try:
             for index, step in enumerate(steps):
                 allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
@@ -480,8 +492,10 @@ class _LineReader:
     SLOW = 0.2  # seconds: a step not answered by then is waiting, not computing
 
     def __init__(self, fd: int, pace: Pace | None = None,
-                 watch: Callable[[], bool] = lambda: False):
+                 watch: Callable[[], bool] = lambda: False,
+                 give_up: Callable[[], None] = lambda: None):
         self.fd, self.buffer, self.pace, self.watch = fd, bytearray(), pace, watch
+        self.give_up = give_up  # called the moment waiting ends without data
         self.selector = selectors.DefaultSelector()
         self.selector.register(fd, selectors.EVENT_READ)
         self.eof = False
@@ -514,9 +528,11 @@ class _LineReader:
             while (left := end - time.monotonic()) > 0:
                 if self.watch():
                     self.stopped = True
-                    return False
+                    break
                 if self.selector.select(min(left, self.SLOW)):
                     return True
+            # Stop the worker now, not after waiting for a CPU slot to come back.
+            self.give_up()
             return False
 
     def close(self) -> None:

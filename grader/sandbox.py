@@ -221,6 +221,7 @@ _SYSCALLS = {
 _DENIED = ("socket", "fork", "vfork", "execve", "execveat", "shmget", "semget", "msgget")
 _CLONE_THREAD = 0x00010000
 _RET_ALLOW, _RET_EPERM, _RET_ENOSYS = 0x7FFF0000, 0x00050001, 0x00050026
+_RET_KILL_PROCESS = 0x80000000
 _LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
 
 
@@ -239,7 +240,7 @@ def _seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     numbers = _SYSCALLS[machine]
     code: list[tuple[int, str | int, str | int, int]] = [
         (_LD_W_ABS, 0, 0, 4),  # the architecture
-        (_JEQ, 0, "allow", _AUDIT_ARCH[machine]),  # another ABI: not ours to judge
+        (_JEQ, 0, "foreign", _AUDIT_ARCH[machine]),  # e.g. int 0x80 on x86-64: killed
         (_LD_W_ABS, 0, 0, 0),  # the system call number
         (_JGE, "deny", 0, 0x40000000),  # x32 calls on x86-64 would bypass the numbers below
         *[(_JEQ, "deny", 0, numbers[name]) for name in _DENIED if name in numbers],
@@ -251,6 +252,7 @@ def _seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
         ("thread", _RET, _RET_ALLOW),  # (BPF jumps only forward: a second "allow")
         ("deny", _RET, _RET_EPERM),
         ("enosys", _RET, _RET_ENOSYS),
+        ("foreign", _RET, _RET_KILL_PROCESS),
     ]
     labels, flat = {}, []
     for ins in code:

@@ -556,14 +556,10 @@ attack("many_processes", "at import, forks 200 sleeping children renamed with a 
 attack("i386_syscall_gate", "at import, makes system calls through the 32-bit gate (int 0x80, "
        "from a few bytes of machine code run by ctypes): socket(), then fork() and, in the "
        "child, setsid() and execve() of Python with a marker in its argv that sleeps 40 s; "
-       "REASONS is what each returned",
+       "REASONS is what each returned. The seccomp filter kills a process that uses a "
+       "foreign system-call table: problem1 crashes, nothing is started",
+       module("problem1", "crashed"), 78,
        exposes="survivors",
-       hole="sandbox._seccomp_program() allows every call made under another architecture "
-            "('another ABI: not ours to judge'): on x86-64, int 0x80 reaches the i386 fork, "
-            "execve, socketcall and ipc calls unfiltered, so a worker starts processes that "
-            "leave its session and outlive the batch (here a sleeping Python), opens UDP or "
-            "Unix sockets (here socket() gives fd 3) and could make System V IPC objects "
-            "(where the kernel has IA-32 emulation, the default)",
        files={"problem1.py": patched("problem1.py", """
            import ctypes
            import mmap
@@ -742,9 +738,6 @@ attack("disk_fill_across_workers", "at import, problem1 reserves 150 MB (under t
        "worker's and carries on: 300 MB at once",
        module("problem1", "crashed"), 78,
        exposes="disk",
-       hole="the disk budget is per worker: each relaunched worker gets a fresh folder and "
-            "budget while the dead workers' folders stay on disk until the whole submission "
-            "is graded, so a submission holds up to (workers it causes) x budget",
        files={"problem1.py": prepended("problem1.py", _fill_in_worker(1, "os._exit(1)")),
               "problem2.py": prepended("problem2.py", _fill_in_worker(2, "pass"))})
 

@@ -722,13 +722,6 @@ def test_in_a_busy_batch_the_filler_is_still_stopped_for_its_disk_use(busy_batch
     assert held > BUSY_BUDGET / 2  # the watcher saw it write
 
 
-@pytest.mark.xfail(strict=True, reason="HOLE: execution._LineReader._wait() returns from "
-                   "inside pace.idle(), and leaving it waits for a free CPU slot before "
-                   "_WorkerSession._stopped() kills the worker: while other submissions hold "
-                   "every slot (each keeps it until it is fully graded), a worker past its disk "
-                   "budget, or its time limit, runs on. Here a_filler writes on until b_busy is "
-                   "done (about 180 MB past its 20 MB budget); one writing at full speed fills "
-                   "GBs of /dev/shm (RAM) meanwhile")
 def test_in_a_busy_batch_a_worker_past_its_disk_budget_is_stopped_at_once(busy_batch):
     """a_filler writes 50 MB/s: killed within a check or two (0.2 s each) of passing its
     budget, it holds well under three budgets."""
