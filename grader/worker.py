@@ -187,6 +187,9 @@ def run_plan(plan: dict, result_fd: int) -> None:
     sys.meta_path.append(SubmissionFinder(root))
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGALRM, _on_alarm)
+    # The same Ctrl-C behaviour wherever the grader runs (a background job starts with
+    # SIGINT ignored, and children inherit that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     worker = Worker(root, result_fd, int(limits.get("output_chars", 2000)))
     timed_out: set[str] = set()  # after one case of an item hangs, its other cases are skipped
     for step in plan["steps"]:
