@@ -41,7 +41,8 @@ def _grade_parser() -> argparse.ArgumentParser:
                    help="grade every folder and .zip directly inside ROOT; reports go to "
                         "OUT/<name>/, plus gradebook.csv, gradebook.json, summary.html")
     p.add_argument("--jobs", type=int, default=None,
-                   help="submissions graded at once in a batch (default: CPU count)")
+                   help="submissions computing at once in a batch (default: CPU count); one "
+                        "waiting on a slow worker lends its slot to another")
     p.add_argument("--force", action="store_true",
                    help="re-grade every submission, even those already up to date")
     p.add_argument("--manual", type=Path, default=None, metavar="CSV",
