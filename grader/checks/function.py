@@ -52,8 +52,9 @@ class FunctionCheck:
                      for i, c in enumerate(raw["cases"].get("hidden" if hidden else "public", []))]
         if not raw_cases:
             raise ctx.error(path + ["cases"], "at least one case is required")
-        for case, hidden, i in raw_cases:
-            here = path + ["cases", "hidden" if hidden else "public", i]
+        for case, listed_hidden, i in raw_cases:
+            here = path + ["cases", "hidden" if listed_hidden else "public", i]
+            hidden = listed_hidden or bool(raw.get("hidden"))  # a hidden item hides every case
             if any(c.name == case["name"] for c in cases):
                 raise ctx.error(here + ["name"], f"duplicate case name {case['name']!r}")
             args = tuple(ctx.value(case.get("args", []), here + ["args"]))

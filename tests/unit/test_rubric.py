@@ -405,3 +405,23 @@ def test_reference_may_use_a_package_the_grader_has_not_imported_yet(tmp_path):
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout) == (0, "3.0\n"), done.stderr[-600:]
+
+
+def test_a_hidden_function_item_hides_its_public_cases_too(tmp_path):
+    path = write(tmp_path / "rubric.yaml", """\
+        assignment: {id: hw, title: HW}
+        items:
+          - id: q1
+            title: double
+            points: 2
+            kind: function
+            module: answers
+            name: double
+            hidden: true
+            cases:
+              public:
+                - {name: two, args: [2], expect: 4}
+        """)
+    item = load_rubric(path).items[0]
+    assert [c.hidden for c in item.cases] == [True]
+    assert item.cases[0].call == "" and item.cases[0].expected_text == ""
