@@ -3,11 +3,12 @@ with the pytest-per-submission baseline, and report wall time, rate and peak mem
 
     python bench/bench_batch.py --count 1000 --baseline 60
 
-Peak memory is the largest sum of the resident set sizes of the grade command's
-whole process tree (grader, fork servers, workers, algebra process), sampled
-every 20 ms. The baseline runs ``pytest`` once per submission, two at a time,
-over ``--baseline`` of the same submissions, and its per-submission cost is
-scaled to N for the ratio.
+Peak memory is the largest sum of the proportional set sizes (PSS: shared pages
+split between the processes sharing them, so forked workers are not counted many
+times over) of the grade command's whole process tree (grader, fork servers,
+workers, algebra process), sampled every 20 ms. The baseline runs ``pytest`` once
+per submission, two at a time, over ``--baseline`` of the same submissions, and
+its per-submission cost is scaled to N for the ratio.
 """
 
 from __future__ import annotations
@@ -28,25 +29,34 @@ from make_class import make_class  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (from /proc)."""
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> int:
+    """Proportional set size of ``pid`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
+            ppid = int(fields[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        total += _pss(p)
         stack.extend(children.get(p, []))
     return total
 
@@ -61,7 +71,7 @@ def run_measured(command: list[str]) -> tuple[float, int, subprocess.CompletedPr
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            peak = max(peak, tree_memory(proc.pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
