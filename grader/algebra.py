@@ -68,12 +68,12 @@ def _stored(key: str) -> dict[str, bool] | None:
 
 
 def _store(key: str, verdicts: dict[str, bool]) -> dict[str, bool]:
+    from grader.cache import write_atomic
+
     path = _verdict_file(key)
     if path is not None:
         try:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-            tmp.write_text(json.dumps({"key": key, "verdicts": verdicts}))
-            os.replace(tmp, path)
+            write_atomic(path, json.dumps({"key": key, "verdicts": verdicts}))
         except OSError:
             pass
     return verdicts

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import __version__
-from grader.cache import scratch_root
+from grader.cache import scratch_root, write_atomic
 from grader.checks import GradeContext
 from grader.errors import SubmissionError, UsageError
 from grader.execution import Executor, ForkServerExecutor
@@ -111,7 +111,7 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
         seen[name] = path
     grades: ManualGrades = read_manual_grades(manual, rubric, names) if manual else {}
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "manual_template.csv", manual_template(names, rubric, grades))
+    write_atomic(out / "manual_template.csv", manual_template(names, rubric, grades))
     recipe = json.dumps([__version__, rubric.fingerprint, list(formats),
                          [str(d) for d in template_dirs]])
 
@@ -202,7 +202,7 @@ def _grade_in_slot(name: str, path: Path, key: str, rubric: Rubric, out: Path,
     folder = out / name
     write_reports(result, folder, formats, template_dirs)
     record = Record.of(result)
-    _write(folder / STATE_FILE, json.dumps({"key": key, "record": record.to_json()}))
+    write_atomic(folder / STATE_FILE, json.dumps({"key": key, "record": record.to_json()}))
     return record
 
 
@@ -215,8 +215,8 @@ def failed_result(name: str, rubric: Rubric, problem: str) -> SubmissionResult:
 def write_class_files(out: Path, rubric: Rubric, records: list[Record]) -> None:
     from grader.reports.summary import write_summary
 
-    _write(out / "gradebook.csv", gradebook_csv(records, rubric))
-    _write(out / "gradebook.json", gradebook_json(records, rubric))
+    write_atomic(out / "gradebook.csv", gradebook_csv(records, rubric))
+    write_atomic(out / "gradebook.json", gradebook_json(records, rubric))
     write_summary(out, rubric, records)
 
 
@@ -243,11 +243,3 @@ def _read_state(folder: Path, key: str) -> Record | None:
         return Record.from_json(state["record"]) if state.get("key") == key else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _write(path: Path, text: str) -> None:
-    """Write atomically: a reader (or a killed run) sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -130,6 +130,8 @@ class ForkServerExecutor:
             pace: Pace | None = None) -> Run:
         server = getattr(self._local, "server", None)
         if server is None or not server.alive():
+            if server is not None:
+                server.close()
             server = self._local.server = _ForkServer()
             with self._lock:
                 self._servers.append(server)
@@ -227,9 +229,10 @@ class _ForkServer:
                 env=_worker_env(Path(home)), start_new_session=True)
         theirs.close()
         self.control = ours
+        self.desynced = False  # a child's exit message never came: its next reply would lie
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self.proc.poll() is None and not self.desynced
 
     def launch(self, plan: dict, private: Path, control: Path) -> _Process:
         plan_path = control / "plan.json"
@@ -240,7 +243,7 @@ class _ForkServer:
         message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 1)
         if not message or len(fds) != 1:
             raise RuntimeError("the fork server stopped answering")
-        return _Forked(self.control, json.loads(message)["pid"], fds[0])
+        return _Forked(self, json.loads(message)["pid"], fds[0])
 
     def close(self) -> None:
         self.control.close()  # the server sees end-of-stream and exits
@@ -254,16 +257,20 @@ class _ForkServer:
 class _Forked:
     """A child of the fork server; its exit status arrives on the control socket."""
 
-    def __init__(self, control: socket.socket, pid: int, read_fd: int):
-        self.control, self.pid, self.read_fd = control, pid, read_fd
+    def __init__(self, server: _ForkServer, pid: int, read_fd: int):
+        self.server, self.control, self.pid, self.read_fd = server, server.control, pid, read_fd
         self.exit_code: int | None = None
         self.ended = False
 
     def _collect(self, timeout: float) -> None:
-        if not self.ended and select.select([self.control], [], [], timeout)[0]:
+        if self.ended:
+            return
+        if select.select([self.control], [], [], timeout)[0]:
             message = self.control.recv(1 << 16)
             self.exit_code = json.loads(message)["exit"] if message else None
             self.ended = True
+        else:  # the thread's next submission gets a new fork server
+            self.server.desynced = True
 
     def stop(self) -> None:
         if not self.ended:
@@ -337,8 +344,8 @@ class _WorkerSession:
             return
         if disk:
             status, kind = Status.CRASHED, "disk"
-            message = (f"wrote more than {self.limits.disk_mb} MB of files, the limit for a "
-                       "submission; it was stopped")
+            message = (f"the worker process wrote more than {self.limits.disk_mb} MB of files, "
+                       "the limit for a submission; it was stopped")
         elif hung:
             status, kind = Status.TIMEOUT, "timeout"
             message = (f"importing {step.module}.py took longer than {step.timeout:g} s "
@@ -349,7 +356,7 @@ class _WorkerSession:
             status, kind = Status.CRASHED, "crash"
             message = _death_message(returncode, self.control, self.private)
             if step.op == "import":
-                message = f"importing {step.module}.py {message}"
+                message = f"while importing {step.module}.py, {message}"
         if step.task is not None:
             outcomes[step.id] = TaskOutcome(step.id, status, error_type=kind,
                                             error_message=message)
@@ -444,7 +451,7 @@ def _death_message(returncode: int | None, control: Path, private: Path) -> str:
     except OSError:
         tail = ""
     tail = tail.replace(str(private / "submission") + "/", "").strip()
-    return f"{what}" + (f"\n{tail}" if "Fatal Python error" in tail else "")
+    return f"the worker process {what}" + (f"\n{tail}" if "Fatal Python error" in tail else "")
 
 
 def _disk_usage(folder: Path, stop_above: int) -> int:

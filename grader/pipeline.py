@@ -17,6 +17,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from grader.cache import scratch_root
@@ -66,16 +67,10 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
             result = ItemResult(item, error="the grader failed on this item (not your fault); "
                                             "the instructor has the details")
         line = lines.get((item.module, item.name))
-        items.append(result if line is None else _with_line(result, line))
+        items.append(result if line is None else replace(result, line=line))
     return SubmissionResult(submission.name, rubric, tuple(items),
                             execution_time=round(time.monotonic() - started, 3),
                             warnings=tuple(submission.warnings) + tuple(run.warnings))
-
-
-def _with_line(result: ItemResult, line: int) -> ItemResult:
-    from dataclasses import replace
-
-    return replace(result, line=line)
 
 
 def _definition_lines(root: Path, modules: Sequence[str]) -> dict[tuple[str, str], int]:

@@ -129,12 +129,8 @@ def outcome_problem(outcome: TaskOutcome) -> str:
     """Plain words for a task that did not return normally."""
     if outcome.status is Status.TIMEOUT:
         return f"took too long: {outcome.error_message}"
-    if outcome.status is Status.CRASHED:
-        return f"the worker process {outcome.error_message}" \
-            if not outcome.error_message.startswith(("the ", "importing")) \
-            else outcome.error_message
-    if outcome.status is Status.NOT_RUN:
-        return outcome.error_message or "not run"
+    if outcome.status in (Status.CRASHED, Status.NOT_RUN):
+        return outcome.error_message or outcome.status.value
     if outcome.error_type == "NotImplementedError":
         return "not implemented yet (it raises NotImplementedError)"
     if outcome.error_type in ITEM_LEVEL_ERRORS:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +24,7 @@ from typing import Any, Protocol
 import jinja2
 import markupsafe
 
-from grader.cache import cache_dir
+from grader.cache import cache_dir, write_atomic
 from grader.models import ItemResult, Status, SubmissionResult
 from grader.plugins import load
 from grader.reports import filters
@@ -144,25 +142,3 @@ def formats() -> dict[str, Writer]:
     return load("grader.formats",
                 {"html": write_html, "md": write_markdown, "json": write_gradescope,
                  "junit": write_junit})
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` so a reader sees the old file or the new one, never half of one.
-
-    Public so every report module (the class summary too) writes files the same way.
-
-    The temporary file sits in the same folder (so ``os.replace`` is a rename on
-    one file system) and is created with ``os.open`` so the umask applies, as it
-    would for a plain write.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with open(fd, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
