@@ -38,6 +38,7 @@ from grader.gradebook import (
     manual_template,
     read_manual_grades,
 )
+from grader.lanes import Job, run_lanes
 from grader.models import ItemResult, Rubric, SubmissionResult
 from grader.pipeline import DEFAULT_FORMATS, grade_opened, write_reports
 from grader.submission import open_submission
@@ -116,7 +117,7 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
                          [str(d) for d in template_dirs]])
 
     records: dict[str, Record] = {}
-    todo: list[tuple[str, Path, str]] = []
+    todo: list[Job] = []
     for name, path in zip(names, sources, strict=True):
         key = _input_key(path, recipe, grades.get(name, {}))
         previous = None if force else _read_state(out / name, key)
@@ -129,24 +130,47 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
     reused = len(records)
 
     own_executor, own_context = executor is None, context is None
-    slots = Slots(max(1, jobs or os.cpu_count() or 1))
+    size = max(1, jobs or os.cpu_count() or 1)
     executor = executor or ForkServerExecutor()
     context = context or GradeContext()
+
+    def grade(job: Job, job_context: GradeContext, job_log: Callable[[str], None],
+              slots: Slots) -> Record:
+        name, path, key = job
+        return _grade_one(name, path, key, rubric, out, executor, job_context,
+                          grades.get(name, {}), formats, template_dirs, job_log, slots)
+
+    def finished(name: str, record: Record | None = None) -> None:
+        record = record or _read_state(out / name, keys[name])
+        if record is not None:
+            records[name] = record
+            if progress:
+                progress(len(records), len(sources), record, False)
+
+    keys = {name: key for name, _, key in todo}
     try:
+        lanes = min(size, len(todo) // 2) if hasattr(os, "fork") else 1
+        if lanes > 1:
+            # Each lane is a copy of this process with its own one-slot Slots: --jobs lanes,
+            # one submission computing in each, the lane's other threads ready for hangs.
+            lane_slots = Slots(1)
+            todo = run_lanes(todo, lanes,
+                             lambda job, c, lg: grade(job, c, lg, lane_slots),
+                             context, finished, log)
+            todo = [job for job in todo if job[0] not in records]
+        slots = Slots(size)
         # More threads than slots: the extra ones run only while others wait on slow workers.
         with ThreadPoolExecutor(max_workers=4 * slots.size, thread_name_prefix="grade") as pool:
             pending: dict[Future, str] = {}
             queue = iter(todo)
             try:
                 # Keep only a few submissions in flight: Ctrl-C then stops promptly.
-                for name, path, key in queue:
-                    pending[pool.submit(_grade_one, name, path, key, rubric, out, executor,
-                                        context, grades.get(name, {}), formats,
-                                        template_dirs, log, slots)] = name
+                for job in queue:
+                    pending[pool.submit(grade, job, context, log, slots)] = job[0]
                     if len(pending) >= 8 * slots.size:
-                        _collect(pending, records, len(sources), progress)
+                        _collect(pending, finished)
                 while pending:
-                    _collect(pending, records, len(sources), progress)
+                    _collect(pending, finished)
             except BaseException:
                 for future in pending:
                     future.cancel()
@@ -156,6 +180,9 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
             context.close()
         if own_executor:
             executor.close()
+        for name, key in keys.items():  # after Ctrl-C: whatever a lane finished unannounced
+            if name not in records and (record := _read_state(out / name, key)) is not None:
+                records[name] = record
         try:  # even after Ctrl-C: the gradebook reflects everything graded so far
             write_class_files(out, rubric, list(records.values()))
         except Exception:  # a broken custom template must not lose the graded batch
@@ -164,15 +191,10 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
                        reused, out, round(time.monotonic() - started, 3))
 
 
-def _collect(pending: dict[Future, str], records: dict[str, Record], total: int,
-             progress: Progress | None) -> None:
+def _collect(pending: dict[Future, str], finished: Callable[[str, Record], None]) -> None:
     done, _ = wait(pending, return_when=FIRST_COMPLETED)
     for future in done:
-        pending.pop(future)
-        record = future.result()
-        records[record.name] = record
-        if progress:
-            progress(len(records), total, record, False)
+        finished(pending.pop(future), future.result())
 
 
 def _grade_one(name: str, path: Path, key: str, rubric: Rubric, out: Path, executor: Executor,

@@ -10,6 +10,7 @@ the grader. New executors (a warm fork server, a container) plug in through
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -25,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -52,6 +53,7 @@ class Run:
 
     outcomes: dict[str, TaskOutcome]  # by task id; every task has one
     warnings: tuple[str, ...] = ()
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (module, name) -> line
 
 
 class Pace(Protocol):
@@ -87,8 +89,23 @@ class _Step:
         return step
 
 
-def _plan(tasks: Sequence[Task], limits: Limits) -> list[_Step]:
+@dataclass(frozen=True)
+class _Plan:
+    """The steps for a list of tasks, and the same as JSON (steps and limits) with its hash:
+    the same for every submission of a batch, so it is built once and a fork server
+    receives it once."""
+
+    steps: list[_Step]
+    text: str
+    id: str
+
+
+def _plan(tasks: Sequence[Task], limits: Limits) -> _Plan:
     """Each module's import step, then its tasks, in the order the tasks came."""
+    key = id(tasks)
+    cached = _plans.get(key)
+    if cached is not None and cached[0] is tasks and cached[1] == limits:
+        return cached[2]
     steps: list[_Step] = []
     imported: set[str] = set()
     for task in tasks:
@@ -98,7 +115,18 @@ def _plan(tasks: Sequence[Task], limits: Limits) -> list[_Step]:
                                limits.import_timeout))
         steps.append(_Step(task.id, "call" if task.call else "get", task.module, task.timeout,
                            task))
-    return steps
+    text = json.dumps({"steps": [s.as_json() for s in steps],
+                       "limits": {"memory_mb": limits.memory_mb,
+                                  "output_chars": limits.output_chars,
+                                  "cpu_seconds": int(limits.submission_timeout) + 5}})
+    plan = _Plan(steps, text, hashlib.sha256(text.encode()).hexdigest())
+    if len(_plans) > 64:
+        _plans.clear()
+    _plans[key] = (tasks, limits, plan)  # holding ``tasks`` keeps its id from being reused
+    return plan
+
+
+_plans: dict[int, tuple[Sequence[Task], Limits, _Plan]] = {}
 
 
 class SubprocessExecutor:
@@ -148,6 +176,7 @@ def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
              pace: Pace | None) -> Run:
     """Run every task, starting a fresh worker again after one hangs or dies."""
     outcomes: dict[str, TaskOutcome] = {}
+    lines: dict[tuple[str, str], int] = {}
     warnings: tuple[str, ...] | None = None
     with tempfile.TemporaryDirectory(prefix="grader-", dir=scratch_root()) as base_dir:
         # control/ holds the grader's own files (plan, stderr); no worker can write there.
@@ -165,10 +194,10 @@ def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
             copied = tuple(copy_tree(root, private / "submission"))
             warnings = copied if warnings is None else warnings
             _WorkerSession(private, control, limits, deadline, launch, pace).run(
-                _plan(remaining, limits), outcomes)
+                _plan(remaining if attempt > 1 else tasks, limits), outcomes, lines)
             shutil.rmtree(private, ignore_errors=True)  # its files count no longer
             remaining = [t for t in remaining if t.id not in outcomes]
-    return Run(outcomes, warnings or ())
+    return Run(outcomes, warnings or (), lines)
 
 
 class _Process(Protocol):
@@ -183,7 +212,7 @@ class _Process(Protocol):
         """Kill its whole process group; return its exit code (negative: signal)."""
 
 
-_Launch = Callable[[dict, Path, Path], _Process]  # (plan, private folder, control folder)
+_Launch = Callable[[_Plan, Path, Path], _Process]  # (plan, private folder, control folder)
 
 
 class _Popened:
@@ -198,7 +227,7 @@ class _Popened:
         return self.proc.wait()
 
 
-def _launch_subprocess(plan: dict, private: Path, control: Path) -> _Process:
+def _launch_subprocess(plan: _Plan, private: Path, control: Path) -> _Process:
     read_fd, write_fd = os.pipe()
     with open(control / "stderr.txt", "wb") as stderr:
         proc = subprocess.Popen(
@@ -209,7 +238,7 @@ def _launch_subprocess(plan: dict, private: Path, control: Path) -> _Process:
             env=_worker_env(private), pass_fds=(write_fd,), start_new_session=True)
     os.close(write_fd)
     try:
-        proc.stdin.write(json.dumps(plan).encode())
+        proc.stdin.write(json.dumps({**json.loads(plan.text), **_where(private)}).encode())
         proc.stdin.close()
     except BrokenPipeError:
         pass  # it died at once: the session sees end-of-stream and reports the crash
@@ -230,15 +259,18 @@ class _ForkServer:
         theirs.close()
         self.control = ours
         self.desynced = False  # a child's exit message never came: its next reply would lie
+        self.known: set[str] = set()  # ids of the plans this server already holds
 
     def alive(self) -> bool:
         return self.proc.poll() is None and not self.desynced
 
-    def launch(self, plan: dict, private: Path, control: Path) -> _Process:
-        plan_path = control / "plan.json"
-        plan_path.write_text(json.dumps(plan))
-        request = {"plan": str(plan_path), "stderr": str(control / "stderr.txt"),
+    def launch(self, plan: _Plan, private: Path, control: Path) -> _Process:
+        request = {"plan_id": plan.id, **_where(private), "stderr": str(control / "stderr.txt"),
                    "cwd": str(private / "submission"), "env": _worker_env(private)}
+        if plan.id not in self.known:
+            (control / "plan.json").write_text(plan.text)
+            request["plan"] = str(control / "plan.json")
+            self.known.add(plan.id)
         self.control.send(json.dumps(request).encode())
         message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 1)
         if not message or len(fds) != 1:
@@ -291,22 +323,25 @@ class _WorkerSession:
         self.private, self.control, self.limits, self.deadline = private, control, limits, deadline
         self.launch, self.pace = launch, pace
 
-    def run(self, steps: list[_Step], outcomes: dict[str, TaskOutcome]) -> None:
+    def run(self, plan: _Plan, outcomes: dict[str, TaskOutcome],
+            definitions: dict[tuple[str, str], int]) -> None:
         import_replies: dict[str, dict] = {}
-        plan = {"root": str(self.private / "submission"), "private": str(self.private),
-                "steps": [s.as_json() for s in steps],
-                "limits": {"memory_mb": self.limits.memory_mb,
-                           "output_chars": self.limits.output_chars,
-                           "cpu_seconds": int(self.limits.submission_timeout) + 5}}
+        steps = plan.steps
         proc = self.launch(plan, self.private, self.control)
         lines = _LineReader(proc.read_fd, self.pace, self._over_disk_budget, proc.stop)
+        checked = time.monotonic()
         try:
             for index, step in enumerate(steps):
                 allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
-                wait_until = min(time.monotonic() + allowance, self.deadline)
+                now = time.monotonic()
+                wait_until = min(now + allowance, self.deadline)
                 line = lines.next(wait_until)
-                if line is not None and index % 8 == 7 and self._over_disk_budget():
-                    lines.stopped, line = True, None
+                # Slow steps are watched while waiting; quick ones that keep writing files are
+                # caught here, at most every 50 ms (a healthy submission finishes before).
+                if line is not None and now - checked > 0.05:
+                    checked = now
+                    if self._over_disk_budget():
+                        lines.stopped, line = True, None
                 if line is None:
                     self._stopped(step, steps[index:], proc, import_replies, outcomes,
                                   hung=not lines.eof, disk=lines.stopped,
@@ -315,6 +350,7 @@ class _WorkerSession:
                 reply = _parse_reply(line, step.id)
                 if step.op == "import":
                     import_replies[step.module] = reply
+                    definitions.update(_definitions(step.module, reply))
                 elif step.task is not None:
                     outcomes[step.id] = _outcome(step.task, reply,
                                                  import_replies.get(step.module))
@@ -399,6 +435,21 @@ def _outcome(task: Task, reply: dict, import_reply: dict | None) -> TaskOutcome:
                        error_message=_text(reply.get("error_message"), 2000),
                        traceback=_text(reply.get("traceback"), 6000),
                        output=_text(reply.get("output"), 20000))
+
+
+def _definitions(module: str, reply: dict) -> dict[tuple[str, str], int]:
+    """Where the module's names are defined, as the worker read them from the compiled module:
+    plain numbers, checked here (a wrong one only misplaces a CI annotation)."""
+    if reply.get("status") != "ok":
+        return {}
+    try:
+        lines = wire.decode(reply.get("value"))
+    except wire.WireError:
+        return {}
+    if type(lines) is not dict:
+        return {}
+    return {(module, name): line for name, line in list(lines.items())[:1000]
+            if type(name) is str and len(name) <= 200 and type(line) is int and 0 < line < 10**7}
 
 
 def _import_failure(task: Task, reply: dict) -> TaskOutcome:
@@ -545,6 +596,11 @@ class _LineReader:
     def close(self) -> None:
         self.selector.close()
         os.close(self.fd)
+
+
+def _where(private: Path) -> dict[str, str]:
+    """The per-submission part of a plan: the copy of the submission, the writable folder."""
+    return {"root": str(private / "submission"), "private": str(private)}
 
 
 def _grader_parent() -> str:

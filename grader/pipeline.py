@@ -9,9 +9,6 @@ prints or exits.
 
 from __future__ import annotations
 
-import ast
-import os
-import stat
 import sys
 import tempfile
 import time
@@ -54,9 +51,7 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
         prepare = getattr(kinds[name], "prepare", None)
         if prepare is not None:
             prepare(context)
-    tasks: list[Task] = [t for item in rubric.items for t in kinds[item.kind].tasks(item)]
-    run = executor.run(submission.root, tasks, rubric.limits, pace)
-    lines = _definition_lines(submission.root, rubric.modules)
+    run = executor.run(submission.root, _tasks(rubric, kinds), rubric.limits, pace)
     items = []
     for item in rubric.items:
         try:
@@ -66,46 +61,26 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
                   f"{traceback.format_exc()}", file=sys.stderr)
             result = ItemResult(item, error="the grader failed on this item (not your fault); "
                                             "the instructor has the details")
-        line = lines.get((item.module, item.name))
+        line = run.lines.get((item.module, item.name))
         items.append(result if line is None else replace(result, line=line))
     return SubmissionResult(submission.name, rubric, tuple(items),
                             execution_time=round(time.monotonic() - started, 3),
                             warnings=tuple(submission.warnings) + tuple(run.warnings))
 
 
-def _definition_lines(root: Path, modules: Sequence[str]) -> dict[tuple[str, str], int]:
-    """Where each top-level name is defined in the student's modules (for CI annotations).
-
-    Parsing is not running: ``ast.parse`` reads the source without executing it.
-    """
-    lines: dict[tuple[str, str], int] = {}
-    for module in modules:
-        try:
-            tree = ast.parse(_read_regular_file(root / f"{module}.py", 1 << 20))
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                lines[(module, node.name)] = node.lineno  # the last definition wins, as in Python
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        lines[(module, target.id)] = node.lineno
-    return lines
+def _tasks(rubric: Rubric, kinds: dict) -> list[Task]:
+    """Every task of the rubric, in order: the same list object for every submission of a
+    batch, so the executor can build its plan once."""
+    cached = _task_lists.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        if len(_task_lists) > 64:
+            _task_lists.clear()
+        cached = _task_lists[id(rubric)] = (
+            rubric, [t for item in rubric.items for t in kinds[item.kind].tasks(item)])
+    return cached[1]
 
 
-def _read_regular_file(path: Path, limit: int) -> bytes:
-    """A student file's bytes, refusing what is not a plain file: a symlink (to the rubric),
-    a named pipe (which would block), or anything over ``limit`` bytes."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            raise OSError(f"{path.name} is not a regular file of at most {limit} bytes")
-        return os.read(fd, limit)
-    finally:
-        os.close(fd)
+_task_lists: dict[int, tuple[Rubric, list[Task]]] = {}  # holding the rubric keeps its id
 
 
 def write_reports(result: SubmissionResult, out_dir: Path,

@@ -102,8 +102,13 @@ def set_limits(limits: dict, report: Report) -> None:
             report.missing.append(f"{name} ({e})")
 
 
+def die_with_parent() -> bool:
+    """Ask the kernel to kill this process when its parent ends (Linux); whether it could."""
+    return _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _die_with_parent(report: Report) -> None:
-    if _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL):
+    if die_with_parent():
         report.applied.append("dies with its parent")
     else:
         report.missing.append("PR_SET_PDEATHSIG")

@@ -14,6 +14,7 @@ beyond plain data (wire.py) and compares every value itself.
 
 from __future__ import annotations
 
+import dis
 import faulthandler
 import importlib.machinery
 import importlib.util
@@ -112,8 +113,7 @@ class Worker:
     def do(self, step: dict) -> Any:
         op, module = step["op"], step["module"]
         if op == "import":
-            self.import_module(module)
-            return None
+            return self.import_module(module)
         if module in self.broken:
             raise StudentProblem("module not importable", self.broken[module])
         mod = self.modules[module]
@@ -127,11 +127,14 @@ class Worker:
             kind = type(value).__name__
             raise StudentProblem("not callable",
                                  f"{name} in {module}.py is a {kind}, not a function")
-        args = wire.decode(step.get("args", []))
-        kwargs = wire.decode(step.get("kwargs", {"$dict": []}))
+        if "decoded" in step:  # decoded once by the fork server; this process is a fresh copy
+            args, kwargs = step["decoded"]
+        else:
+            args, kwargs = decode_arguments(step)
         return value(*args, **kwargs)
 
-    def import_module(self, name: str) -> None:
+    def import_module(self, name: str) -> dict[str, int]:
+        """Import the student's module; return where its top-level names are defined."""
         spec = importlib.machinery.PathFinder.find_spec(name, [str(self.root)])
         if spec is None or spec.loader is None:
             self.broken[name] = f"no file {name}.py in the submission"
@@ -141,12 +144,35 @@ class Worker:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
-            spec.loader.exec_module(module)
+            code = spec.loader.get_code(name)  # what exec_module does, keeping the code object
+            lines = definition_lines(code)
+            exec(code, module.__dict__)
         except BaseException:
             sys.modules.pop(name, None)
             self.broken[name] = "it failed to import"
             raise
         self.modules[name] = module
+        return lines
+
+
+def decode_arguments(step: dict) -> tuple[list, dict]:
+    return wire.decode(step.get("args", [])), wire.decode(step.get("kwargs", {"$dict": []}))
+
+
+def definition_lines(code: Any, limit: int = 1000) -> dict[str, int]:
+    """Where each module-level name is bound (def, class, assignment, import), read from the
+    compiled module: no second parse. The last binding wins, as in Python."""
+    lines: dict[str, int] = {}
+    if code is None:
+        return lines
+    line = code.co_firstlineno
+    for instruction in dis.get_instructions(code):
+        if instruction.positions is not None and instruction.positions.lineno is not None:
+            line = instruction.positions.lineno
+        if instruction.opname == "STORE_NAME" and (instruction.argval in lines
+                                                   or len(lines) < limit):
+            lines[instruction.argval] = line
+    return lines
 
 
 class StudentProblem(Exception):
@@ -225,7 +251,9 @@ def main() -> None:
 def serve(control_fd: int) -> None:
     """Serve fork requests on a SOCK_SEQPACKET control socket until it closes.
 
-    Request: {"plan": path, "stderr": path, "cwd": path, "env": {...}}. Replies:
+    Request: {"plan_id": id, "root": path, "private": path, "stderr": path, "cwd": path,
+    "env": {...}}, plus "plan": path (a JSON file of steps and limits) the first time a plan
+    is used; the server keeps the plan, decoded, for the next submissions. Replies:
     {"pid": n} with the read end of the child's result pipe attached (SCM_RIGHTS),
     then {"exit": status} once the child has ended (os.waitstatus_to_exitcode form).
     """
@@ -233,18 +261,24 @@ def serve(control_fd: int) -> None:
 
     control = socket.socket(fileno=control_fd)
     sandbox.prepare()
+    plans: dict[str, dict] = {}
     while True:
         data = control.recv(1 << 16)
         if not data:
             return
         request = json.loads(data)
+        if "plan" in request:  # a plan not seen before: read it and decode its arguments once
+            plans[request["plan_id"]] = _load_plan(request["plan"])
+            while len(plans) > 16:
+                del plans[next(iter(plans))]
+        plan = plans.get(request["plan_id"])
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: drop the control channel before anything else runs
             try:
                 control.close()
                 os.close(read_fd)
-                _become_worker(request, write_fd)
+                _become_worker(request, plan, write_fd)
             finally:
                 os._exit(70)
         os.close(write_fd)
@@ -254,7 +288,22 @@ def serve(control_fd: int) -> None:
         control.send(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
 
 
-def _become_worker(request: dict, result_fd: int) -> None:
+def _load_plan(path: str) -> dict:
+    """A plan's steps and limits, with each call's arguments decoded (every child gets its own
+    copy-on-write copy, so one student mutating an argument never reaches the next)."""
+    with open(path, "rb") as f:
+        plan = json.loads(f.read())
+    os.unlink(path)
+    for step in plan["steps"]:
+        if step["op"] == "call":
+            try:
+                step["decoded"] = decode_arguments(step)
+            except Exception:  # noqa: BLE001  the child decodes it again and reports the error
+                pass
+    return plan
+
+
+def _become_worker(request: dict, plan: dict | None, result_fd: int) -> None:
     os.setsid()  # its own session and process group: killed as a whole
     null = os.open(os.devnull, os.O_RDWR)
     err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -266,10 +315,9 @@ def _become_worker(request: dict, result_fd: int) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    with open(request["plan"], "rb") as f:
-        plan = json.loads(f.read())
-    os.unlink(request["plan"])
-    run_plan(plan, result_fd)
+    if plan is None:
+        raise RuntimeError("the fork server does not know this plan")
+    run_plan({**plan, "root": request["root"], "private": request["private"]}, result_fd)
 
 
 if __name__ == "__main__":
