@@ -17,11 +17,12 @@ Messages are JSON, one per SOCK_SEQPACKET datagram on a socket pair per lane:
 
     main -> lane   {"grade": [name, path, key]}
                    {"reply": id, "value": ...} | {"reply": id, "error": "mod:Class", "message"}
-    lane -> main   {"done": name}   {"log": line}
+    lane -> main   {"done": name}   {"failed": name}   {"log": line}
                    {"call": id, "service": key, "factory": "mod:qualname", "method", "args"}
 
 A lane that dies (a bug in the grader, or killed) loses only what it had in
-hand: those submissions come back to the caller as not done.
+hand, and a job whose grading raised in a lane is handed back: the caller gets
+both back as not done (and grades them itself, where an error surfaces as usual).
 """
 
 from __future__ import annotations
@@ -55,12 +56,14 @@ _MESSAGE = 1 << 20
 def run_lanes(jobs: Sequence[Job], lanes: int, grade: LaneGrade, context: GradeContext,
               done: Callable[[str], None], log: Callable[[str], None]) -> list[Job]:
     """Grade ``jobs`` in ``lanes`` forked processes; call ``done(name)`` in this process as
-    each one's state file is written. Returns the jobs no lane finished (a lane died)."""
+    each one's state file is written. Returns the jobs no lane finished (its lane died, or
+    grading it raised there)."""
     queue: deque[Job] = deque(jobs)
     by_name = {job[0]: job for job in jobs}
     sys.stdout.flush()
     sys.stderr.flush()
     started: list[_Lane] = []
+    failed: list[Job] = []
     try:
         for _ in range(lanes):
             started.append(_Lane.fork(grade))
@@ -68,30 +71,35 @@ def run_lanes(jobs: Sequence[Job], lanes: int, grade: LaneGrade, context: GradeC
         for lane in live:
             lane.fill(queue)
         while live:
+            for lane in [lane for lane in live if not lane.held and not queue]:
+                lane.finish()  # nothing more for it: it sees end-of-stream and exits
+                live.remove(lane)
+                lane.reap()
+            if not live:
+                break
             ready, _, _ = select.select([lane.sock for lane in live], [], [])
             for lane in [lane for lane in live if lane.sock in ready]:
                 message = lane.receive()
                 if message is None:  # it died: what it held is not done
                     live.remove(lane)
                     lane.reap()
-                    continue
-                if "done" in message:
+                elif "done" in message:
                     lane.held.discard(message["done"])
                     done(message["done"])
+                    lane.fill(queue)
+                elif "failed" in message:  # raised in the lane: handed back, not done
+                    lane.held.discard(message["failed"])
+                    failed.append(by_name[message["failed"]])
                     lane.fill(queue)
                 elif "log" in message:
                     log(str(message["log"]))
                 elif "call" in message:
                     lane.send(_serve_call(context, message))
-                if not lane.held and not queue:
-                    lane.finish()
-                    live.remove(lane)
-                    lane.reap()
     finally:
         for lane in started:
             lane.kill()
     unfinished = [by_name[name] for lane in started for name in sorted(lane.held)]
-    return unfinished + list(queue)
+    return failed + unfinished + list(queue)
 
 
 class _Lane:
@@ -188,8 +196,12 @@ def _lane_main(sock: socket.socket, grade: LaneGrade, parent: int) -> None:
 
     def job(item: list) -> None:
         name, path, key = item
-        grade((name, Path(path), key), context, log)
-        channel.send({"done": name})
+        try:
+            grade((name, Path(path), key), context, log)
+        except BaseException:  # noqa: BLE001  the caller grades it again itself, and sees why
+            channel.send({"failed": name})
+        else:
+            channel.send({"done": name})
 
     # No "with": on Ctrl-C the lane ends at once (os._exit in fork()), without waiting for
     # the submissions in hand; their state files were never written, so nothing is half-done.
