@@ -41,8 +41,9 @@ def _grade_parser() -> argparse.ArgumentParser:
                    help="grade every folder and .zip directly inside ROOT; reports go to "
                         "OUT/<name>/, plus gradebook.csv, gradebook.json, summary.html")
     p.add_argument("--jobs", type=int, default=None,
-                   help="submissions computing at once in a batch (default: CPU count); one "
-                        "waiting on a slow worker lends its slot to another")
+                   help="grading processes (lanes) in a batch, one submission computing in "
+                        "each (default: CPU count); one waiting on a slow worker lends its "
+                        "turn to another")
     p.add_argument("--force", action="store_true",
                    help="re-grade every submission, even those already up to date")
     p.add_argument("--manual", type=Path, default=None, metavar="CSV",
@@ -235,6 +236,7 @@ class _Progress:
         if not quiet and not plain and sys.stderr.isatty():
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: the batch forks its lanes after this
             self.bar = tqdm(total=total, unit="sub", desc="grading", dynamic_ncols=True)
 
     def update(self, done: int, total: int, record, reused: bool) -> None:
