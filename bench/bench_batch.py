@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,10 @@ def tree_memory(pid: int) -> int:
     return total
 
 
-def run_measured(command: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
+def run_measured(command: list[str]) -> tuple[float, int, float, subprocess.CompletedProcess]:
+    """Wall seconds, peak memory (bytes, PSS of the tree) and CPU seconds (user + system, the
+    whole tree: every process in it is waited for by its parent) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "CI": "1"})
@@ -80,7 +84,9 @@ def run_measured(command: list[str]) -> tuple[float, int, subprocess.CompletedPr
     elapsed = time.monotonic() - started
     stop.set()
     sampler.join()
-    return elapsed, peak, subprocess.CompletedProcess(command, proc.returncode, out, err)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, peak, cpu, subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
 def baseline(submissions: list[Path]) -> float:
@@ -107,19 +113,23 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=60,
                         help="how many submissions the pytest baseline grades (0: skip)")
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--without", nargs="*", default=(),
+                        help="kinds of submission to leave out of the class (e.g. endless_loop: "
+                             "each costs its call's whole time limit in CPU)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
         klass, out = Path(tmp) / "class", Path(tmp) / "out"
-        mix = make_class(args.count, klass)
+        mix = make_class(args.count, klass, without=tuple(args.without))
         print(f"{args.count} submissions: {mix}")
         command = [sys.executable, "-m", "grader", "--batch", str(klass), "--out", str(out),
                    "--quiet"] + (["--jobs", str(args.jobs)] if args.jobs else [])
-        elapsed, peak, done = run_measured(command)
+        elapsed, peak, cpu, done = run_measured(command)
         if done.returncode not in (0, 1):
             sys.exit(f"grade failed ({done.returncode}):\n{done.stderr}")
         reports = len(list(out.glob("*/report.html")))
         print(f"grade --batch: {elapsed:.2f} s wall, {args.count / elapsed:.1f} submissions/s, "
-              f"peak memory {peak / 2**20:.0f} MB, {reports} reports")
+              f"peak memory {peak / 2**20:.0f} MB, {reports} reports; "
+              f"{cpu:.1f} CPU-seconds ({cpu / args.count * 1000:.1f} ms per submission)")
         if args.baseline:
             per = baseline(sorted(klass.iterdir())[: args.baseline])
             print(f"pytest per submission (2 at a time): {per:.3f} s per submission "

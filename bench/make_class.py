@@ -57,9 +57,11 @@ KINDS = {
 }
 
 
-def make_class(count: int, out: Path, seed: int = 4) -> dict[str, int]:
+def make_class(count: int, out: Path, seed: int = 4, without: tuple[str, ...] = ()
+               ) -> dict[str, int]:
     rng = random.Random(seed)
-    names, weights = zip(*((k, v[0]) for k, v in KINDS.items()), strict=True)
+    names, weights = zip(*((k, v[0]) for k, v in KINDS.items() if k not in without),
+                         strict=True)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -83,5 +85,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int)
     parser.add_argument("out", type=Path)
+    parser.add_argument("--without", nargs="*", default=(), choices=sorted(KINDS),
+                        help="kinds of submission to leave out")
     args = parser.parse_args()
-    print(make_class(args.count, args.out))
+    print(make_class(args.count, args.out, without=tuple(args.without)))

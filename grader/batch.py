@@ -156,7 +156,7 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
             lane_slots = Slots(1)
             todo = run_lanes(todo, lanes,
                              lambda job, c, lg: grade(job, c, lg, lane_slots),
-                             context, finished, log)
+                             context, finished, log, close=executor.close)
             todo = [job for job in todo if job[0] not in records]
         slots = Slots(size)
         # More threads than slots: the extra ones run only while others wait on slow workers.

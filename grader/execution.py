@@ -36,6 +36,9 @@ from grader.models import Limits, Status, Task, TaskOutcome
 from grader.submission import copy_tree
 
 GRACE = 1.0  # seconds the grader waits beyond the worker's own alarm before killing it
+# A call's time limit is CPU time; one that waits instead (sleep, a blocking read) is stopped
+# after WAIT_FACTOR times the limit in wall-clock time, room enough for a busy machine.
+WAIT_FACTOR = 4.0
 STARTUP = 10.0  # extra allowance for the first step of a worker: interpreter and numpy start-up
 MAX_LINE = 96 * 2**20
 
@@ -118,6 +121,7 @@ def _plan(tasks: Sequence[Task], limits: Limits) -> _Plan:
     text = json.dumps({"steps": [s.as_json() for s in steps],
                        "limits": {"memory_mb": limits.memory_mb,
                                   "output_chars": limits.output_chars,
+                                  "wait_factor": WAIT_FACTOR,
                                   "cpu_seconds": int(limits.submission_timeout) + 5}})
     plan = _Plan(steps, text, hashlib.sha256(text.encode()).hexdigest())
     if len(_plans) > 64:
@@ -332,7 +336,7 @@ class _WorkerSession:
         checked = time.monotonic()
         try:
             for index, step in enumerate(steps):
-                allowance = step.timeout + GRACE + (STARTUP if index == 0 else 0.0)
+                allowance = step.timeout * WAIT_FACTOR + GRACE + (STARTUP if index == 0 else 0.0)
                 now = time.monotonic()
                 wait_until = min(now + allowance, self.deadline)
                 line = lines.next(wait_until)
@@ -384,10 +388,10 @@ class _WorkerSession:
                        "the limit for a submission; it was stopped")
         elif hung:
             status, kind = Status.TIMEOUT, "timeout"
-            message = (f"importing {step.module}.py took longer than {step.timeout:g} s "
-                       "(an endless loop or a long computation at module level?)"
-                       if step.op == "import" else
-                       f"the call did not finish within {step.timeout:g} s")
+            message = (f"importing {step.module}.py took longer than "
+                       f"{step.timeout * WAIT_FACTOR:g} s (an endless loop or a long "
+                       "computation at module level?)" if step.op == "import" else
+                       _timeout_message(step.timeout, "wall"))
         else:
             status, kind = Status.CRASHED, "crash"
             message = _death_message(returncode, self.control, self.private)
@@ -429,12 +433,18 @@ def _outcome(task: Task, reply: dict, import_reply: dict | None) -> TaskOutcome:
                      "error_message": f"the worker sent malformed data ({e})"}
     if status is Status.TIMEOUT:
         reply = {**reply, "error_type": "timeout",
-                 "error_message": f"the call did not finish within {task.timeout:g} s"}
+                 "error_message": _timeout_message(task.timeout, reply.get("clock"))}
     return TaskOutcome(task.id, status, value=value,
                        error_type=_text(reply.get("error_type"), 200),
                        error_message=_text(reply.get("error_message"), 2000),
                        traceback=_text(reply.get("traceback"), 6000),
                        output=_text(reply.get("output"), 20000))
+
+
+def _timeout_message(timeout: float, clock: object) -> str:
+    if clock == "cpu":
+        return f"the call computed for {timeout:g} s of CPU time without finishing"
+    return f"the call did not finish within {timeout * WAIT_FACTOR:g} s (waiting for something?)"
 
 
 def _definitions(module: str, reply: dict) -> dict[tuple[str, str], int]:

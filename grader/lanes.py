@@ -54,10 +54,12 @@ _MESSAGE = 1 << 20
 
 
 def run_lanes(jobs: Sequence[Job], lanes: int, grade: LaneGrade, context: GradeContext,
-              done: Callable[[str], None], log: Callable[[str], None]) -> list[Job]:
+              done: Callable[[str], None], log: Callable[[str], None],
+              close: Callable[[], None] = lambda: None) -> list[Job]:
     """Grade ``jobs`` in ``lanes`` forked processes; call ``done(name)`` in this process as
     each one's state file is written. Returns the jobs no lane finished (its lane died, or
-    grading it raised there)."""
+    grading it raised there). ``close`` runs in each lane when it has no more work (e.g. to
+    stop its fork servers and wait for them)."""
     queue: deque[Job] = deque(jobs)
     by_name = {job[0]: job for job in jobs}
     sys.stdout.flush()
@@ -66,7 +68,7 @@ def run_lanes(jobs: Sequence[Job], lanes: int, grade: LaneGrade, context: GradeC
     failed: list[Job] = []
     try:
         for _ in range(lanes):
-            started.append(_Lane.fork(grade))
+            started.append(_Lane.fork(grade, close))
         live = list(started)
         for lane in live:
             lane.fill(queue)
@@ -111,7 +113,7 @@ class _Lane:
         self.reaped = False
 
     @classmethod
-    def fork(cls, grade: LaneGrade) -> _Lane:
+    def fork(cls, grade: LaneGrade, close: Callable[[], None]) -> _Lane:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         parent = os.getpid()
         pid = os.fork()
@@ -120,6 +122,7 @@ class _Lane:
             try:
                 ours.close()
                 _lane_main(theirs, grade, parent)
+                close()
                 code = 0
             except BaseException:  # noqa: BLE001  a lane never returns into the caller's code
                 try:

@@ -90,7 +90,7 @@ class Item:
     misconceptions: tuple[Misconception, ...] = ()
     tolerance: Tolerance = Tolerance()
     all_or_nothing: bool = False
-    timeout: float = 2.0  # seconds per call
+    timeout: float = 2.0  # CPU seconds per call (see execution.WAIT_FACTOR for waiting)
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific settings
 
     @property

@@ -33,7 +33,12 @@ from grader import sandbox, wire
 
 
 class CallTimeout(BaseException):
-    """Raised by the alarm inside a student call (BaseException: harder to swallow)."""
+    """Raised by a timer inside a student call (BaseException: harder to swallow); ``clock``
+    says which: "cpu" (it computed too long) or "wall" (it waited too long)."""
+
+    def __init__(self, clock: str):
+        super().__init__(clock)
+        self.clock = clock
 
 
 class CappedWriter(io.TextIOBase):
@@ -60,8 +65,9 @@ class CappedWriter(io.TextIOBase):
 
 
 class Worker:
-    def __init__(self, root: Path, result_fd: int, output_chars: int):
+    def __init__(self, root: Path, result_fd: int, output_chars: int, wait_factor: float = 1.0):
         self.root, self.result_fd, self.output_chars = root, result_fd, output_chars
+        self.wait_factor = wait_factor
         self.modules: dict[str, Any] = {}
         self.broken: dict[str, str] = {}
 
@@ -87,16 +93,20 @@ class Worker:
         out = CappedWriter(self.output_chars)
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = out
-        signal.setitimer(signal.ITIMER_REAL, float(step.get("timeout", 2.0)))
+        # CPU time decides, so a call gets the same verdict however busy the machine is; a call
+        # that waits instead (sleep, a blocking read) is stopped after wait_factor times as long.
+        timeout = float(step.get("timeout", 2.0))
+        signal.setitimer(signal.ITIMER_PROF, timeout)
+        signal.setitimer(signal.ITIMER_REAL, timeout * self.wait_factor)
         try:
             reply = {"status": "ok", "value": wire.encode(self.do(step))}
-        except CallTimeout:
-            reply = {"status": "timeout"}
+        except CallTimeout as exc:
+            reply = {"status": "timeout", "clock": exc.clock}
         except BaseException as exc:  # the student's SystemExit and KeyboardInterrupt too
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _disarm()
             reply = self.describe(exc)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _disarm()
             sys.stdout, sys.stderr = saved
         reply["output"] = out.text().replace(str(self.root) + os.sep, "")  # e.g. warnings
         return reply
@@ -200,8 +210,14 @@ class SubmissionFinder:
         return importlib.machinery.PathFinder.find_spec(name, [self.root])
 
 
+def _disarm() -> None:
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
-    raise CallTimeout
+    _disarm()  # the other timer must not fire while this one is being handled
+    raise CallTimeout("cpu" if signum == signal.SIGPROF else "wall")
 
 
 def run_plan(plan: dict, result_fd: int) -> None:
@@ -213,10 +229,12 @@ def run_plan(plan: dict, result_fd: int) -> None:
     sys.meta_path.append(SubmissionFinder(root))
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGPROF, _on_alarm)
     # The same Ctrl-C behaviour wherever the grader runs (a background job starts with
     # SIGINT ignored, and children inherit that).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    worker = Worker(root, result_fd, int(limits.get("output_chars", 2000)))
+    worker = Worker(root, result_fd, int(limits.get("output_chars", 2000)),
+                    float(limits.get("wait_factor", 1.0)))
     timed_out: set[str] = set()  # after one case of an item hangs, its other cases are skipped
     for step in plan["steps"]:
         group = step.get("group")

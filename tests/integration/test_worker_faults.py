@@ -3,7 +3,11 @@ everything else is still graded. Real worker processes throughout."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +59,11 @@ def test_returned_values_come_back_as_plain_data(_run, tmp_path):
     ("raise KeyboardInterrupt", Status.ERROR, "KeyboardInterrupt"),
     ("import os; os._exit(0)", Status.CRASHED, "exit code 0"),
     ("import ctypes; ctypes.string_at(0)", Status.CRASHED, "segmentation fault"),
-    ("while True: pass", Status.TIMEOUT, "did not finish within 1 s"),
+    ("while True: pass", Status.TIMEOUT, "computed for 1 s of CPU time without finishing"),
+    ("import time; time.sleep(60)", Status.TIMEOUT, "did not finish within 4 s"),
+    # Swallowing the timer's exception only earns the grader's own kill, a second later.
     ("import time\n    while True:\n        try:\n            time.sleep(10)\n"
-     "        except BaseException:\n            pass", Status.TIMEOUT, "within 1 s"),
+     "        except BaseException:\n            pass", Status.TIMEOUT, "within 4 s"),
     ("return bytearray(2 * 1024**3)", Status.ERROR, "MemoryError"),
     ("raise NotImplementedError", Status.ERROR, "NotImplementedError"),
 ])
@@ -163,3 +169,36 @@ def test_unsendable_return_values_arrive_as_their_type_name(_run, tmp_path):
     """)
     outcome = _run(root, GOOD)["good"]
     assert outcome.status is Status.PASSED and repr(outcome.value) == "<Sneaky object>"
+
+
+def test_a_time_limit_is_cpu_time_so_a_busy_machine_changes_no_verdict(_run, tmp_path):
+    """A call needing 0.6 s of CPU under a 1 s limit passes while other processes keep every
+    core busy, though it then takes longer than 1 s of wall-clock time; an endless loop
+    still fails."""
+    root = _submission(tmp_path, ok="""
+        import time
+        def f():
+            wall, cpu = time.monotonic(), time.process_time()
+            while time.process_time() - cpu < 0.6:
+                pass
+            return time.monotonic() - wall
+        def g():
+            while True:
+                pass
+    """)
+    # Each hog in its own session: with the kernel's autogroup scheduling, a session shares
+    # the CPU as one, and the worker has its own session too.
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+            for _ in range(3 * (os.cpu_count() or 1))]
+    try:
+        time.sleep(0.5)  # all of them spinning
+        outcomes = _run(root, Task("slow", "ok", "f", call=True, timeout=1.0, group="slow"),
+                        Task("endless", "ok", "g", call=True, timeout=1.0, group="endless"))
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert outcomes["slow"].status is Status.PASSED
+    assert outcomes["slow"].value > 1.0  # a wall-clock limit would have stopped it
+    assert outcomes["endless"].status is Status.TIMEOUT
+    assert "CPU time" in outcomes["endless"].error_message
