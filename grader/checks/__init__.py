@@ -8,8 +8,11 @@ into the rubric schema) and three methods, one per pipeline stage:
 - ``grade(item, outcomes, ctx) -> ItemResult``: compare, in the grader's process.
 
 and optionally ``prepare(ctx)``, called as early as the rubric is known to use
-the kind, to warm up a shared service. Built-in kinds and third-party ones (entry point group
-``grader.checks``) are found by ``check_kinds()``.
+the kind, to warm up a shared service, and ``pure = True`` when ``grade``
+depends on nothing but the item and its outcomes (no service, no state): a
+batch then grades each distinct set of outcomes once. Built-in kinds and
+third-party ones (entry point group ``grader.checks``) are found by
+``check_kinds()``.
 """
 
 from __future__ import annotations

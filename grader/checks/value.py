@@ -23,6 +23,7 @@ NORMALIZE = ["strip", "casefold", "collapse_space", "strip_quotes"]
 
 
 class ValueCheck:
+    pure = True  # grade() depends on the item and its outcomes only (see pipeline)
     schema = {
         "required": ["module", "name"],
         "properties": {
