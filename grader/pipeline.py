@@ -50,7 +50,7 @@ def grade_opened(submission: Submission, rubric: Rubric, executor: Executor,
     kinds = check_kinds()
     for name in sorted({item.kind for item in rubric.items}):  # warm-ups, before the worker
         prepare = getattr(kinds[name], "prepare", None)
-        if prepare is not None:
+        if prepare is not None and context.first_time(f"prepare {name}"):
             prepare(context)
     tasks, item_tasks = _tasks(rubric, kinds)
     run = executor.run(submission.root, tasks, rubric.limits, pace)

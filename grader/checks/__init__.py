@@ -54,6 +54,7 @@ class GradeContext:
 
     def __init__(self) -> None:
         self._services: dict[str, Any] = {}
+        self._seen: set[str] = set()
         self._lock = threading.Lock()
 
     def service(self, key: str, factory: Callable[[], Any]) -> Any:
@@ -62,6 +63,15 @@ class GradeContext:
             if key not in self._services:
                 self._services[key] = factory()
             return self._services[key]
+
+    def first_time(self, key: str) -> bool:
+        """True the first time ``key`` is asked about in this context (e.g. a kind's warm-up,
+        which a batch then pays once, not once per submission)."""
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen.add(key)
+            return True
 
     def close(self) -> None:
         for service in self._services.values():
