@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.errors import GraderError
@@ -62,7 +62,14 @@ class Record:
                    items, result.error, tuple(problems))
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # Spelled out: dataclasses.asdict deep-copies field by field, ~1 ms per record.
+        return {"name": self.name, "score": self.score, "automatic": self.automatic,
+                "manual": self.manual, "max_score": self.max_score, "status": self.status,
+                "items": {k: {"score": v.score, "status": v.status,
+                              "misconceptions": list(v.misconceptions),
+                              "failed_hidden": list(v.failed_hidden)}
+                          for k, v in self.items.items()},
+                "error": self.error, "problems": list(self.problems)}
 
     @classmethod
     def from_json(cls, data: dict) -> Record:
@@ -91,12 +98,15 @@ def gradebook_csv(records: list[Record], rubric: Rubric) -> str:
 
 
 def gradebook_json(records: list[Record], rubric: Rubric) -> str:
-    return json.dumps({"assignment": rubric.id, "title": rubric.title,
+    """The gradebook as JSON: the assignment, then one student per line (each line by the C
+    encoder; ``indent`` over a whole class would take the pure-Python one)."""
+    head = json.dumps({"assignment": rubric.id, "title": rubric.title,
                        "max_score": rubric.max_score,
                        "items": [{"id": i.id, "title": i.title, "points": i.points,
-                                  "kind": i.kind} for i in rubric.items],
-                       "students": [r.to_json() for r in sorted(records, key=lambda r: r.name)]},
-                      indent=2) + "\n"
+                                  "kind": i.kind} for i in rubric.items]}, indent=2)
+    students = ",\n".join("    " + json.dumps(r.to_json())
+                          for r in sorted(records, key=lambda r: r.name))
+    return f'{head[:-2]},\n  "students": [\n{students}\n  ]\n}}\n'
 
 
 def manual_template(names: list[str], rubric: Rubric,

@@ -427,3 +427,17 @@ def test_student_list_renders_once_the_summary_carries_records(assignment4, reco
     md = environment("md").get_template("summary.md.j2").render(summary=summary)
     assert "| [ada](ada/report.md) | 100 / 100 | 100% | ✓ graded |" in md
     assert "| [&lt;img src=x onerror=alert(1)&gt;](%3Cimg" in md
+
+
+def test_a_record_survives_its_state_file(assignment4):
+    """What a batch writes to a state file (Record.to_json) reads back as the same record."""
+    import json
+
+    record = student(assignment4, "fay", {
+        "p3.relu_grad": ItemRecord(2.29, "partial", ("one_at_zero",), ("a scalar 0", "[2, 1]")),
+        "p4.l2_update": ItemRecord(0.0, "timeout")}, error="", problems=FAY_PROBLEMS)
+    text = json.dumps(record.to_json())
+    assert Record.from_json(json.loads(text)) == record
+    assert json.loads(text)["items"]["p3.relu_grad"] == {
+        "score": 2.29, "status": "partial", "misconceptions": ["one_at_zero"],
+        "failed_hidden": ["a scalar 0", "[2, 1]"]}
