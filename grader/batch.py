@@ -248,15 +248,32 @@ def _input_key(path: Path, recipe: str, grades: dict) -> str:
     digest.update(json.dumps(sorted(grades.items())).encode())
     try:
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if "__pycache__" not in p.parts):
-                if file.is_file() and not file.is_symlink():
-                    digest.update(str(file.relative_to(path)).encode() + b"\0")
-                    digest.update(file.read_bytes())
+            for relative, file in _files(str(path)):
+                digest.update(relative.encode() + b"\0")
+                with open(file, "rb") as f:
+                    digest.update(f.read())
         elif path.is_file():
             digest.update(path.read_bytes())
     except OSError:
         pass  # unreadable: the key still changes with the rest, and grading reports why
     return digest.hexdigest()
+
+
+def _files(root: str, prefix: str = "") -> list[tuple[str, str]]:
+    """Regular files under ``root`` (relative path, full path), sorted, not following links
+    and skipping __pycache__: os.scandir, several times faster than Path.rglob here."""
+    found: list[tuple[str, str]] = []
+    with os.scandir(root) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_symlink():
+                continue
+            relative = prefix + entry.name
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    found += _files(entry.path, relative + "/")
+            elif entry.is_file():
+                found.append((relative, entry.path))
+    return found
 
 
 def _read_state(folder: Path, key: str) -> Record | None:
