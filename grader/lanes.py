@@ -124,6 +124,8 @@ class _Lane:
                 _lane_main(theirs, grade, parent)
                 close()
                 code = 0
+            except KeyboardInterrupt:  # Ctrl-C reaches every lane: the main process says so
+                code = 130
             except BaseException:  # noqa: BLE001  a lane never returns into the caller's code
                 try:
                     traceback.print_exc()

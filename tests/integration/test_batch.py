@@ -211,3 +211,44 @@ def test_killing_a_batch_loses_nothing_and_the_rerun_finishes_the_rest(tmp_path,
         for result in (ours, theirs):
             result.pop("execution_time")
         assert ours == theirs
+
+
+def _orphans() -> list[str]:
+    """Grader processes (lanes, fork servers, workers, algebra) whose parent is gone."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == 1 and ("grader.worker" in command or "grader.algebra" in command
+                          or "-m grader" in command):
+            found.append(command)
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_stops_every_process_at_once_and_keeps_what_was_graded(tmp_path, assignment4):
+    root = _class(tmp_path, copies=8)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "--batch", str(root), "--out", str(out),
+               "--jobs", "2", "--quiet"]
+    # Its own session, as a terminal's foreground job is: Ctrl-C reaches the whole group.
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "CI": "1"},
+                            start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list(out.glob(f"*/{STATE_FILE}"))) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert stderr == "grade: interrupted\n"  # no tracebacks from lanes or helper processes
+    graded = sorted(p.parent.name for p in out.glob(f"*/{STATE_FILE}"))
+    assert 5 <= len(graded) < len(list(root.iterdir()))
+    assert sorted(_gradebook(out)) == graded  # the gradebook holds everything graded so far
+    time.sleep(0.5)
+    assert _orphans() == []
