@@ -237,9 +237,12 @@ def test_ctrl_c_stops_every_process_at_once_and_keeps_what_was_graded(tmp_path, 
     command = [sys.executable, "-m", "grader", "--batch", str(root), "--out", str(out),
                "--jobs", "2", "--quiet"]
     # Its own session, as a terminal's foreground job is: Ctrl-C reaches the whole group.
+    # SIGINT's default action restored: a test run started in the background ignores it,
+    # and children inherit that.
     proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "CI": "1"},
                             start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while len(list(out.glob(f"*/{STATE_FILE}"))) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)
