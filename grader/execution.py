@@ -148,34 +148,49 @@ class SubprocessExecutor:
 
 
 class ForkServerExecutor:
-    """A warm fork server per grading thread forks one fresh child per submission.
+    """Warm fork servers fork one fresh child per submission.
 
-    The server imports Python's start-up and numpy once and never runs student
+    A server imports Python's start-up and numpy once and never runs student
     code; each child runs one submission's plan and dies, so no student's code
-    shares a process with another's. Best for batches.
+    shares a process with another's. A server serves one submission at a time:
+    the executor keeps the idle ones and starts another only when all are busy
+    (a batch's threads mostly take turns, so a lane needs one, and one more
+    while a worker hangs). Best for batches.
     """
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._idle: list[_ForkServer] = []
         self._servers: list[_ForkServer] = []
         self._lock = threading.Lock()
 
     def run(self, root: Path, tasks: Sequence[Task], limits: Limits,
             pace: Pace | None = None) -> Run:
-        server = getattr(self._local, "server", None)
-        if server is None or not server.alive():
-            if server is not None:
-                server.close()
-            server = self._local.server = _ForkServer()
+        server = self._take()
+        try:
+            return _run_all(root, tasks, limits, server.launch, pace)
+        finally:
             with self._lock:
-                self._servers.append(server)
-        return _run_all(root, tasks, limits, server.launch, pace)
+                if server in self._servers:  # not closed meanwhile
+                    self._idle.append(server)
+
+    def _take(self) -> _ForkServer:
+        while True:
+            with self._lock:
+                if not self._idle:
+                    server = _ForkServer()  # returns at once; the server imports meanwhile
+                    self._servers.append(server)
+                    return server
+                server = self._idle.pop()  # the most recently used: warm
+                if server.alive():
+                    return server
+                self._servers.remove(server)
+            server.close()  # outside the lock: it may wait for the process to end
 
     def close(self) -> None:
         with self._lock:
-            for server in self._servers:
-                server.close()
-            self._servers.clear()
+            servers, self._servers, self._idle = self._servers, [], []
+        for server in servers:
+            server.close()
 
 
 def _run_all(root: Path, tasks: Sequence[Task], limits: Limits, launch: _Launch,
