@@ -1,8 +1,9 @@
 """Batch grading: a whole class in one command, in parallel, resumable.
 
-Each submission is graded in a fresh worker (forked from a warm fork server),
-its reports written atomically to ``OUT/<name>/`` and then its state file,
-last, so a state file means "done". Re-running the same command skips every
+The work is spread over ``--jobs`` grading lanes (forked copies of this
+process, see lanes.py). Each submission is graded in a fresh worker (forked
+from a warm fork server), its reports written atomically to ``OUT/<name>/``
+and then its state file, last, so a state file means "done". Re-running the same command skips every
 submission whose inputs (its files, the rubric, its hand grades, the grader
 version, the formats) hash the same as last time; ``force`` re-grades all.
 The gradebook and the class summary are rebuilt from the state files.

@@ -156,7 +156,7 @@ class Worker:
         try:
             code = spec.loader.get_code(name)  # what exec_module does, keeping the code object
             lines = definition_lines(code)
-            exec(code, module.__dict__)
+            exec(code, module.__dict__)  # the student's module: in this worker, nowhere else
         except BaseException:
             sys.modules.pop(name, None)
             self.broken[name] = "it failed to import"
