@@ -68,7 +68,7 @@ def run_lanes(jobs: Sequence[Job], lanes: int, grade: LaneGrade, context: GradeC
     failed: list[Job] = []
     try:
         for _ in range(lanes):
-            started.append(_Lane.fork(grade, close))
+            started.append(_Lane.fork(grade, close, [lane.sock for lane in started]))
         live = list(started)
         for lane in live:
             lane.fill(queue)
@@ -113,14 +113,18 @@ class _Lane:
         self.reaped = False
 
     @classmethod
-    def fork(cls, grade: LaneGrade, close: Callable[[], None]) -> _Lane:
+    def fork(cls, grade: LaneGrade, close: Callable[[], None],
+             others: list[socket.socket]) -> _Lane:
+        """A new lane; ``others`` are the main process's sockets to the lanes before it,
+        which the new one must not hold."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                ours.close()
+                for sock in (ours, *others):
+                    sock.close()
                 _lane_main(theirs, grade, parent)
                 close()
                 code = 0
