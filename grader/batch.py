@@ -42,6 +42,7 @@ from grader.gradebook import (
 from grader.lanes import Job, run_lanes
 from grader.models import ItemResult, Rubric, SubmissionResult
 from grader.pipeline import DEFAULT_FORMATS, grade_opened, write_reports
+from grader.reports import warm as warm_reports
 from grader.submission import open_submission
 
 STATE_FILE = ".grader-state.json"
@@ -155,6 +156,7 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
             # Each lane is a copy of this process with its own one-slot Slots: --jobs lanes,
             # one submission computing in each, the lane's other threads ready for hangs.
             lane_slots = Slots(1)
+            warm_reports(template_dirs)  # compiled once, here: every lane inherits them
             todo = run_lanes(todo, lanes,
                              lambda job, c, lg: grade(job, c, lg, lane_slots),
                              context, finished, log, close=executor.close)

@@ -33,7 +33,7 @@ from grader.reports.gradescope import results_json
 from grader.reports.junit import write_junit
 from grader.reports.terminal import terminal_summary
 
-__all__ = ["MdSafe", "Writer", "environment", "formats", "render", "terminal_summary",
+__all__ = ["MdSafe", "Writer", "environment", "formats", "render", "terminal_summary", "warm",
            "write_atomic", "write_gradescope", "write_html", "write_junit", "write_markdown"]
 
 TEMPLATE_KINDS = ("html", "md")
@@ -113,6 +113,19 @@ class _ItemRenderer:
 def _markdown_output(value: object) -> MdSafe:
     """Escape every ``{{ }}`` output of a Markdown template, except what a filter made safe."""
     return value if isinstance(value, MdSafe) else md_escape(str(value))
+
+
+def warm(template_dirs: Sequence[Path] = ()) -> None:
+    """Build the environments and compile the templates now (a batch does this before it
+    forks its lanes, which then inherit them). A template that fails here fails again, with
+    its report, where it is used."""
+    for kind in TEMPLATE_KINDS:
+        env = environment(kind, template_dirs)
+        for name in (f"report.{kind}.j2", f"item.{kind}.j2", f"summary.{kind}.j2"):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                pass
 
 
 def render(kind: str, result: SubmissionResult, template_dirs: Sequence[Path] = ()) -> str:
