@@ -180,6 +180,8 @@ def _serve_call(context: GradeContext, message: dict) -> dict:
         # The factory is named, not sent: resolved only if this process lacks the service.
         service = context.service(message["service"],
                                   lambda: pkgutil.resolve_name(message["factory"])())
+        if message["method"].startswith("_"):
+            raise AttributeError(f"{message['method']} is not a public method of a service")
         value = getattr(service, message["method"])(*message["args"])
         return {"reply": message["call"], "value": value}
     except Exception as e:  # noqa: BLE001  raised again in the lane, where the caller expects it
