@@ -113,3 +113,18 @@ def test_more_lanes_than_jobs_or_one_lane(tmp_path, lanes):
         assert run_lanes(_jobs(tmp_path, 2), lanes, lambda job, c, lg: None, context,
                          done.append, lambda line: None) == []
     assert sorted(done) == ["s000", "s001"]
+
+
+def test_the_main_process_runs_only_public_methods_of_a_service():
+    from grader.lanes import _serve_call
+
+    with GradeContext() as context:
+        tally = context.service("tally", Tally)
+        factory = f"{Tally.__module__}:Tally"
+        ok = _serve_call(context, {"call": 1, "service": "tally", "factory": factory,
+                                   "method": "add", "args": ["ada"]})
+        private = _serve_call(context, {"call": 2, "service": "tally", "factory": factory,
+                                        "method": "__init__", "args": []})
+    assert ok == {"reply": 1, "value": 3}
+    assert private["reply"] == 2 and private["error"] == "builtins:AttributeError"
+    assert tally.seen == ["ada"]
