@@ -151,7 +151,9 @@ def grade_batch(sources: Sequence[Path], rubric: Rubric, out: Path, *,
 
     keys = {name: key for name, _, key in todo}
     try:
-        lanes = min(size, len(todo) // 2) if hasattr(os, "fork") else 1
+        # Lanes fork a process that has threads' libraries loaded (numpy's BLAS): safe on
+        # Linux; elsewhere (macOS frameworks) the batch stays in one process.
+        lanes = min(size, len(todo) // 2) if sys.platform.startswith("linux") else 1
         if lanes > 1:
             # Each lane is a copy of this process with its own one-slot Slots: --jobs lanes,
             # one submission computing in each, the lane's other threads ready for hangs.
