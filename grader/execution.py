@@ -288,15 +288,20 @@ class _ForkServer:
     def launch(self, plan: _Plan, private: Path, control: Path) -> _Process:
         request = {"plan_id": plan.id, **_where(private), "stderr": str(control / "stderr.txt"),
                    "cwd": str(private / "submission"), "env": _worker_env(private)}
-        if plan.id not in self.known:
-            (control / "plan.json").write_text(plan.text)
-            request["plan"] = str(control / "plan.json")
-            self.known.add(plan.id)
-        self.control.send(json.dumps(request).encode())
-        message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 1)
-        if not message or len(fds) != 1:
+        for _ in range(2):  # the server may have dropped the plan: then send it in full
+            if plan.id not in self.known:
+                (control / "plan.json").write_text(plan.text)
+                request["plan"] = str(control / "plan.json")
+                self.known.add(plan.id)
+            self.control.send(json.dumps(request).encode())
+            message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 1)
+            reply = json.loads(message) if message else {}
+            if not reply.get("missing_plan"):
+                break
+            self.known.discard(plan.id)
+        if len(fds) != 1 or "pid" not in reply:
             raise RuntimeError("the fork server stopped answering")
-        return _Forked(self, json.loads(message)["pid"], fds[0])
+        return _Forked(self, reply["pid"], fds[0])
 
     def close(self) -> None:
         self.control.close()  # the server sees end-of-stream and exits

@@ -271,7 +271,8 @@ def serve(control_fd: int) -> None:
 
     Request: {"plan_id": id, "root": path, "private": path, "stderr": path, "cwd": path,
     "env": {...}}, plus "plan": path (a JSON file of steps and limits) the first time a plan
-    is used; the server keeps the plan, decoded, for the next submissions. Replies:
+    is used; the server keeps the last 16 plans, decoded, and answers {"missing_plan": true}
+    to a request for one it no longer holds. Replies:
     {"pid": n} with the read end of the child's result pipe attached (SCM_RIGHTS),
     then {"exit": status} once the child has ended (os.waitstatus_to_exitcode form).
     """
@@ -299,6 +300,9 @@ def _serve(control: Any) -> None:
             while len(plans) > 16:
                 del plans[next(iter(plans))]
         plan = plans.get(request["plan_id"])
+        if plan is None:  # dropped to make room: the grader sends it again
+            control.send(json.dumps({"missing_plan": True}).encode())
+            continue
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: drop the control channel before anything else runs
@@ -330,7 +334,7 @@ def _load_plan(path: str) -> dict:
     return plan
 
 
-def _become_worker(request: dict, plan: dict | None, result_fd: int) -> None:
+def _become_worker(request: dict, plan: dict, result_fd: int) -> None:
     os.setsid()  # its own session and process group: killed as a whole
     null = os.open(os.devnull, os.O_RDWR)
     err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -342,8 +346,6 @@ def _become_worker(request: dict, plan: dict | None, result_fd: int) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    if plan is None:
-        raise RuntimeError("the fork server does not know this plan")
     run_plan({**plan, "root": request["root"], "private": request["private"]}, result_fd)
 
 

@@ -202,3 +202,18 @@ def test_a_time_limit_is_cpu_time_so_a_busy_machine_changes_no_verdict(_run, tmp
     assert outcomes["slow"].value > 1.0  # a wall-clock limit would have stopped it
     assert outcomes["endless"].status is Status.TIMEOUT
     assert "CPU time" in outcomes["endless"].error_message
+
+
+def test_a_fork_server_that_dropped_a_plan_is_sent_it_again(tmp_path):
+    """A fork server keeps the last 16 plans; a submission graded with an older one still
+    runs (the server asks for it), never fails for the grader's bookkeeping."""
+    root = _submission(tmp_path, ok="def f(x):\n    return x\n")
+    executor = executors()["forkserver"]()
+    try:
+        plans = [[Task("good", "ok", "f", call=True, args=(2,), timeout=1.0 + i / 100,
+                       group="good")] for i in range(20)]
+        for tasks in plans + plans[:3]:  # 20 distinct plans, then the first ones again
+            outcome = executor.run(root, tasks, Limits()).outcomes["good"]
+            assert outcome.status is Status.PASSED and outcome.value == 2
+    finally:
+        executor.close()
